@@ -1,0 +1,99 @@
+//! `org.oqu.Oqu1.Braille`: showing text on the display (issue 4 builds the drivers).
+
+use zbus::interface;
+use zbus::object_server::SignalEmitter;
+
+use super::options::{self, Dict};
+use super::{Context, Error};
+use crate::i18n::{Msg, Subsystem};
+use crate::requests::{MAX_CELLS, MAX_MESSAGE_CHARS, MAX_MESSAGE_TIMEOUT_MS, MAX_SHOW_CHARS};
+
+pub struct Braille {
+    ctx: Context,
+}
+
+impl Braille {
+    pub fn new(ctx: Context) -> Braille {
+        Braille { ctx }
+    }
+}
+
+#[interface(name = "org.oqu.Oqu1.Braille")]
+impl Braille {
+    /// Shows text; the daemon translates, wraps at words and pans.
+    async fn show(&self, text: &str, options: Dict) -> Result<(), Error> {
+        self.ctx.check_len("text", text, MAX_SHOW_CHARS)?;
+        options::show(&options).map_err(|m| self.ctx.invalid(m))?;
+        Err(self.ctx.not_built(Subsystem::Braille))
+    }
+
+    /// Raw cells, bit0 = dot 1 … bit7 = dot 8.
+    async fn show_dots(&self, cells: Vec<u8>) -> Result<(), Error> {
+        if cells.len() > MAX_CELLS {
+            return Err(self.ctx.invalid(Msg::ArgumentTooLong {
+                name: "cells",
+                max: MAX_CELLS,
+                got: cells.len(),
+            }));
+        }
+        Err(self.ctx.not_built(Subsystem::Braille))
+    }
+
+    /// A temporary message; timeout 0 keeps it until a key is pressed.
+    async fn message(&self, text: &str, timeout_ms: u32) -> Result<(), Error> {
+        self.ctx.check_len("text", text, MAX_MESSAGE_CHARS)?;
+        if timeout_ms > MAX_MESSAGE_TIMEOUT_MS {
+            return Err(self.ctx.invalid(Msg::ArgumentValue {
+                name: "timeout_ms",
+                got: timeout_ms.to_string(),
+                allowed: format!("0..{MAX_MESSAGE_TIMEOUT_MS}"),
+            }));
+        }
+        Err(self.ctx.not_built(Subsystem::Braille))
+    }
+
+    async fn clear(&self) -> Result<(), Error> {
+        Err(self.ctx.not_built(Subsystem::Braille))
+    }
+
+    #[zbus(signal)]
+    async fn key(emitter: &SignalEmitter<'_>, name: &str, argument: u32) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    async fn routed(emitter: &SignalEmitter<'_>, offset: i32) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    async fn typed(emitter: &SignalEmitter<'_>, text: &str) -> zbus::Result<()>;
+
+    // Named apart from the generated `cells_changed` notifier of the Cells property.
+    #[zbus(signal, name = "CellsChanged")]
+    async fn cells_shown(emitter: &SignalEmitter<'_>, cells: &[u8], text: &str)
+        -> zbus::Result<()>;
+
+    // Until the braille subsystem exists no display is driven: the
+    // properties say so rather than echoing the configured profile.
+    #[zbus(property)]
+    async fn connected(&self) -> bool {
+        false
+    }
+
+    #[zbus(property)]
+    async fn driver(&self) -> String {
+        String::new()
+    }
+
+    #[zbus(property)]
+    async fn model(&self) -> String {
+        String::new()
+    }
+
+    #[zbus(property)]
+    async fn table(&self) -> String {
+        String::new()
+    }
+
+    #[zbus(property)]
+    async fn cells(&self) -> u32 {
+        0
+    }
+}
