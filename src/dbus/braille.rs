@@ -20,14 +20,16 @@ impl Braille {
 
 #[interface(name = "org.oqu.Oqu1.Braille")]
 impl Braille {
-    /// Shows text; the daemon translates, wraps at words and pans.
+    /// Shows text; the daemon translates, wraps at words and pans. options:
+    /// cursor i (character offset, -1 none), language s (auto, kk, ru, en),
+    /// table s (liblouis table list), contracted b. Text: at most 65536 characters.
     async fn show(&self, text: &str, options: Dict) -> Result<(), Error> {
         self.ctx.check_len("text", text, MAX_SHOW_CHARS)?;
         options::show(&options).map_err(|m| self.ctx.invalid(m))?;
         Err(self.ctx.not_built(Subsystem::Braille))
     }
 
-    /// Raw cells, bit0 = dot 1 … bit7 = dot 8.
+    /// Shows raw cells, bit0 = dot 1 … bit7 = dot 8; at most 160 cells.
     async fn show_dots(&self, cells: Vec<u8>) -> Result<(), Error> {
         if cells.len() > MAX_CELLS {
             return Err(self.ctx.invalid(Msg::ArgumentTooLong {
@@ -39,7 +41,8 @@ impl Braille {
         Err(self.ctx.not_built(Subsystem::Braille))
     }
 
-    /// A temporary message; timeout 0 keeps it until a key is pressed.
+    /// Shows a temporary message; timeout_ms 0 keeps it until a key is pressed
+    /// (at most 600000 ms).
     async fn message(&self, text: &str, timeout_ms: u32) -> Result<(), Error> {
         self.ctx.check_len("text", text, MAX_MESSAGE_CHARS)?;
         if timeout_ms > MAX_MESSAGE_TIMEOUT_MS {
@@ -52,24 +55,32 @@ impl Braille {
         Err(self.ctx.not_built(Subsystem::Braille))
     }
 
+    /// Blanks the display.
     async fn clear(&self) -> Result<(), Error> {
         Err(self.ctx.not_built(Subsystem::Braille))
     }
 
+    /// A display key, normalised: route (argument = cell), pan-left, pan-right,
+    /// line-up, line-down, enter, escape, …
     #[zbus(signal)]
     async fn key(emitter: &SignalEmitter<'_>, name: &str, argument: u32) -> zbus::Result<()>;
 
+    /// A routing key, mapped back to a character offset in the text last given to
+    /// Show (panning and contraction accounted for).
     #[zbus(signal)]
     async fn routed(emitter: &SignalEmitter<'_>, offset: i32) -> zbus::Result<()>;
 
+    /// Braille-keyboard input, back-translated with the active table.
     #[zbus(signal)]
     async fn typed(emitter: &SignalEmitter<'_>, text: &str) -> zbus::Result<()>;
 
+    /// What the display now shows, for viewers and tests.
     // Named apart from the generated `cells_changed` notifier of the Cells property.
     #[zbus(signal, name = "CellsChanged")]
     async fn cells_shown(emitter: &SignalEmitter<'_>, cells: &[u8], text: &str)
         -> zbus::Result<()>;
 
+    /// True while a display is connected and driven.
     // Until the braille subsystem exists no display is driven: the
     // properties say so rather than echoing the configured profile.
     #[zbus(property)]
@@ -77,21 +88,25 @@ impl Braille {
         false
     }
 
+    /// The driver in use: brlapi, serial or virtual.
     #[zbus(property)]
     async fn driver(&self) -> String {
         String::new()
     }
 
+    /// The display model, as the display reports it.
     #[zbus(property)]
     async fn model(&self) -> String {
         String::new()
     }
 
+    /// The liblouis table list in use.
     #[zbus(property)]
     async fn table(&self) -> String {
         String::new()
     }
 
+    /// Text cells of the display.
     #[zbus(property)]
     async fn cells(&self) -> u32 {
         0

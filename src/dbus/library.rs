@@ -19,7 +19,9 @@ impl Library {
 
 #[interface(name = "org.oqu.Oqu1.Library")]
 impl Library {
-    /// Results, best first.
+    /// Searches the catalogue sources; results best first, each with at least id,
+    /// title, authors (as), year, language, formats (as), available (b) and
+    /// source. options: limit u (1..500), offset u, language s, source s.
     #[zbus(out_args("results"))]
     async fn search(&self, query: &str, options: Dict) -> Result<Vec<Dict>, Error> {
         self.ctx.check_len("query", query, MAX_QUERY_CHARS)?;

@@ -19,7 +19,8 @@ impl Listen {
 
 #[interface(name = "org.oqu.Oqu1.Listen")]
 impl Listen {
-    /// Begins listening (push-to-talk).
+    /// Begins listening (push-to-talk). options: language s, mode s (command,
+    /// dictation).
     async fn start(&self, options: Dict) -> Result<(), Error> {
         options::listen(&options).map_err(|m| self.ctx.invalid(m))?;
         Err(self.ctx.not_built(Subsystem::Listen))
@@ -30,6 +31,7 @@ impl Listen {
         Err(self.ctx.not_built(Subsystem::Listen))
     }
 
+    /// A recognised command, e.g. name "search" with args {"query": "абай"}.
     #[zbus(signal)]
     async fn command(
         emitter: &SignalEmitter<'_>,
@@ -39,19 +41,22 @@ impl Listen {
         confidence: f64,
     ) -> zbus::Result<()>;
 
+    /// A dictation result.
     #[zbus(signal)]
     async fn dictated(emitter: &SignalEmitter<'_>, text: &str, confidence: f64)
         -> zbus::Result<()>;
 
+    /// Speech that matched no command.
     #[zbus(signal)]
     async fn not_understood(emitter: &SignalEmitter<'_>, heard: &str) -> zbus::Result<()>;
 
+    /// True while listening.
     #[zbus(property)]
     async fn listening(&self) -> bool {
         false
     }
 
-    /// False until recognition is built; Status says why.
+    /// False when no recogniser or model is installed; Station.Status says why.
     #[zbus(property)]
     async fn available(&self) -> bool {
         false

@@ -46,10 +46,10 @@ pub const INTROSPECTION_XML: &str = include_str!("../../data/org.oqu.Oqu1.xml");
 
 /// Errors as callers see them: `org.oqu.Oqu1.Error.*` with a sentence in the
 /// station's language.
-#[derive(Debug, zbus::DBusError)]
-#[zbus(prefix = "org.oqu.Oqu1.Error")]
+#[derive(Debug)]
 pub enum Error {
-    #[zbus(error)]
+    /// From zbus itself: arguments that do not match the signature become the
+    /// standard `InvalidArgs`; anything else is `Failed`.
     ZBus(zbus::Error),
     InvalidArgument(String),
     NotFound(String),
@@ -58,6 +58,78 @@ pub enum Error {
     Busy(String),
     Unsupported(String),
     Failed(String),
+}
+
+impl From<zbus::Error> for Error {
+    fn from(e: zbus::Error) -> Error {
+        Error::ZBus(e)
+    }
+}
+
+impl From<zbus::fdo::Error> for Error {
+    fn from(e: zbus::fdo::Error) -> Error {
+        Error::ZBus(e.into())
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use zbus::DBusError;
+        write!(
+            f,
+            "{}: {}",
+            self.name(),
+            self.description().unwrap_or_default()
+        )
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl zbus::DBusError for Error {
+    fn name(&self) -> zbus::names::ErrorName<'_> {
+        let name = match self {
+            Error::ZBus(zbus::Error::MethodError(name, _, _)) => return name.inner().clone(),
+            Error::ZBus(zbus::Error::Variant(_)) => "org.freedesktop.DBus.Error.InvalidArgs",
+            Error::ZBus(_) => "org.oqu.Oqu1.Error.Failed",
+            Error::InvalidArgument(_) => "org.oqu.Oqu1.Error.InvalidArgument",
+            Error::NotFound(_) => "org.oqu.Oqu1.Error.NotFound",
+            Error::Unavailable(_) => "org.oqu.Oqu1.Error.Unavailable",
+            Error::PermissionDenied(_) => "org.oqu.Oqu1.Error.PermissionDenied",
+            Error::Busy(_) => "org.oqu.Oqu1.Error.Busy",
+            Error::Unsupported(_) => "org.oqu.Oqu1.Error.Unsupported",
+            Error::Failed(_) => "org.oqu.Oqu1.Error.Failed",
+        };
+        zbus::names::ErrorName::from_static_str_unchecked(name)
+    }
+
+    fn description(&self) -> Option<&str> {
+        match self {
+            Error::ZBus(zbus::Error::MethodError(_, description, _)) => description.as_deref(),
+            Error::ZBus(_) => None,
+            Error::InvalidArgument(m)
+            | Error::NotFound(m)
+            | Error::Unavailable(m)
+            | Error::PermissionDenied(m)
+            | Error::Busy(m)
+            | Error::Unsupported(m)
+            | Error::Failed(m) => Some(m),
+        }
+    }
+
+    fn create_reply(
+        &self,
+        call: &zbus::message::Header<'_>,
+    ) -> zbus::Result<zbus::message::Message> {
+        let text = match self {
+            Error::ZBus(zbus::Error::MethodError(_, description, _)) => {
+                description.clone().unwrap_or_default()
+            }
+            Error::ZBus(e) => e.to_string(),
+            _ => self.description().unwrap_or_default().to_owned(),
+        };
+        zbus::message::Message::error(call, self.name())?.build(&(text,))
+    }
 }
 
 /// What every interface object holds: a way to reach the core, and which bus it is on.

@@ -27,7 +27,8 @@ const MAX_MOVE_COUNT: i32 = 100_000;
 
 #[interface(name = "org.oqu.Oqu1.Reader")]
 impl Reader {
-    /// Opens a catalogue id or a file path.
+    /// Opens a catalogue id or a file path; returns title, authors, language,
+    /// format and position.
     #[zbus(out_args("book"))]
     async fn open(&self, book: &str) -> Result<Dict, Error> {
         self.ctx.check_len("book", book, MAX_PATH_BYTES)?;
@@ -87,22 +88,26 @@ impl Reader {
         Err(self.unavailable())
     }
 
+    /// Adds a bookmark at the position and returns its id.
     #[zbus(out_args("id"))]
     async fn add_bookmark(&self, label: &str) -> Result<String, Error> {
         self.ctx.check_len("label", label, MAX_ID_CHARS)?;
         Err(self.unavailable())
     }
 
+    /// The bookmarks of the open book.
     #[zbus(out_args("bookmarks"))]
     async fn bookmarks(&self) -> Result<Vec<Dict>, Error> {
         Err(self.unavailable())
     }
 
+    /// Removes a bookmark.
     async fn remove_bookmark(&self, id: &str) -> Result<(), Error> {
         self.ctx.check_len("id", id, MAX_ID_CHARS)?;
         Err(self.unavailable())
     }
 
+    /// The position changed.
     #[zbus(signal)]
     async fn moved(emitter: &SignalEmitter<'_>, position: Dict) -> zbus::Result<()>;
 }

@@ -20,7 +20,10 @@ impl Speech {
 
 #[interface(name = "org.oqu.Oqu1.Speech")]
 impl Speech {
-    /// Queues speech and returns its id.
+    /// Queues speech and returns its id. options: language s (auto, kk, ru, en or
+    /// BCP-47), priority s (important, message, text, notification, progress),
+    /// voice s (profile id), rate/pitch/volume i (-100..100), punctuation s
+    /// (none, some, most, all), spell b, ssml b. Text: at most 65536 characters.
     #[zbus(out_args("id"))]
     async fn speak(&self, text: &str, options: Dict) -> Result<u64, Error> {
         self.ctx.check_len("text", text, MAX_SPEAK_CHARS)?;
@@ -33,10 +36,12 @@ impl Speech {
         Err(self.ctx.not_built(Subsystem::Speech))
     }
 
+    /// Pauses the caller's speech where it is.
     async fn pause(&self) -> Result<(), Error> {
         Err(self.ctx.not_built(Subsystem::Speech))
     }
 
+    /// Resumes paused speech.
     async fn resume(&self) -> Result<(), Error> {
         Err(self.ctx.not_built(Subsystem::Speech))
     }
@@ -47,16 +52,20 @@ impl Speech {
         Err(self.ctx.not_built(Subsystem::Speech))
     }
 
+    /// The first audio of `id` reached the output.
     #[zbus(signal)]
     async fn started(emitter: &SignalEmitter<'_>, id: u64) -> zbus::Result<()>;
 
+    /// The word at [start, end) of the caller's text (in characters) is being spoken.
     #[zbus(signal)]
     async fn word(emitter: &SignalEmitter<'_>, id: u64, start: u32, end: u32) -> zbus::Result<()>;
 
+    /// `id` ended; completed is false when it was stopped or pre-empted.
     #[zbus(signal)]
     async fn finished(emitter: &SignalEmitter<'_>, id: u64, completed: bool) -> zbus::Result<()>;
 
-    /// Nothing is spoken until the speech subsystem exists.
+    /// True while speech is playing.
+    // Nothing is spoken until the speech subsystem exists.
     #[zbus(property)]
     async fn speaking(&self) -> bool {
         false

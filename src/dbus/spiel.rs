@@ -20,6 +20,7 @@ impl Provider {
 
 #[interface(name = "org.freedesktop.Speech.Provider")]
 impl Provider {
+    /// Writes `text` as an audio/x-spiel stream to pipe_fd.
     #[allow(clippy::too_many_arguments)] // the Spiel interface's own shape
     async fn synthesize(
         &self,
@@ -37,12 +38,14 @@ impl Provider {
         Err(self.ctx.not_built(Subsystem::Speech))
     }
 
+    /// The provider's name as Spiel clients show it.
     #[zbus(property)]
     async fn name(&self) -> String {
         "oqu".into()
     }
 
-    /// (name, id, output format, features, languages): none until speech exists.
+    /// (name, id, output format, features, languages) of every voice.
+    // None until the speech subsystem exists.
     #[zbus(property)]
     async fn voices(&self) -> Vec<(String, String, String, u64, Vec<String>)> {
         Vec::new()

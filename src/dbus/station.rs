@@ -32,7 +32,8 @@ impl Station {
         status::to_wire(&report, self.ctx.bus).map_err(Error::ZBus)
     }
 
-    /// Re-reads the configuration; a bad file is refused and the running one kept.
+    /// Re-reads the configuration (mentors only); a bad file is refused with its
+    /// line and column and the running configuration is kept.
     async fn reload(
         &self,
         #[zbus(connection)] conn: &Connection,
@@ -58,7 +59,7 @@ impl Station {
         }
     }
 
-    /// A reader (library card) starts a session.
+    /// A reader (library card) starts a session; their profile and positions load.
     #[zbus(out_args("session"))]
     async fn begin_session(&self, reader: &str) -> Result<Dict, Error> {
         self.ctx.check_len("reader", reader, MAX_ID_CHARS)?;
@@ -70,7 +71,8 @@ impl Station {
         Err(self.ctx.not_built(Subsystem::Sessions))
     }
 
-    /// Imports MARC records into the embedded catalogue; returns how many.
+    /// Imports MARC records (ISO 2709 or MARCXML) into the embedded catalogue
+    /// (mentors only); returns how many.
     #[zbus(out_args("count"))]
     async fn import_catalogue(
         &self,

@@ -1,0 +1,335 @@
+//! Test support: a private dbus-daemon and a real oqud on it.
+//!
+//! Nothing here touches the user's session or system bus. A tool these tests
+//! need that is missing makes them fail (never skip): see `require`.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub const OQUD: &str = env!("CARGO_BIN_EXE_oqud");
+pub const OQU: &str = env!("CARGO_BIN_EXE_oqu");
+pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Panics with an install hint when a program the test needs is missing.
+pub fn require(program: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{program} is missing: install it with `apt-get install {package}` (or run .ci/run)"
+    );
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A dbus-daemon of the test's own, on a socket in a temporary directory.
+pub struct Bus {
+    pub dir: tempfile::TempDir,
+    pub address: String,
+    child: Child,
+}
+
+impl Bus {
+    /// A session-style bus: everyone may do anything (one user, as on a session bus).
+    pub fn session() -> Bus {
+        Bus::start(
+            "session",
+            r#"<policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>"#,
+        )
+    }
+
+    /// A system-style bus: Debian's default system policy, plus `extra`
+    /// (typically an `<include>` of the shipped policy file).
+    pub fn system(extra: &str) -> Bus {
+        let policy = format!(
+            r#"<policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Peer"/>
+  </policy>
+  {extra}"#
+        );
+        Bus::start("system", &policy)
+    }
+
+    fn start(kind: &str, policy: &str) -> Bus {
+        require("dbus-daemon", "dbus-daemon");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        // Other users (the "nobody" client of the policy tests) must reach the socket.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+        let socket = dir.path().join("bus");
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>{kind}</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  {policy}
+</busconfig>
+"#,
+                socket.display()
+            ),
+        )
+        .expect("write bus config");
+        let child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .arg("--nofork")
+            .arg("--nosyslog")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Bus {
+            address: format!("unix:path={}", socket.display()),
+            dir,
+            child,
+        }
+    }
+
+    pub async fn connect(&self) -> zbus::Connection {
+        zbus::connection::Builder::address(self.address.as_str())
+            .expect("address")
+            .build()
+            .await
+            .expect("connect to the private bus")
+    }
+
+    /// Writes a file in the bus's temporary directory and returns its path.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write test file");
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .expect("chmod");
+        path
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real oqud process on a private bus.
+pub struct Daemon {
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+/// The configuration every test starts from unless it writes its own: the
+/// embedded defaults, but in a file so the machine's /etc/oqu is never read.
+pub const DEFAULT_CONFIG: &str = "[station]\nlanguages = [\"en\", \"kk\", \"ru\"]\n";
+
+impl Daemon {
+    /// Starts oqud on `bus` with `config` and waits until it owns its name.
+    pub async fn start(bus: &Bus, config: &Path, extra: &[&str]) -> Daemon {
+        let daemon = Daemon::spawn(bus, config, extra);
+        let conn = bus.connect().await;
+        let dbus = zbus::fdo::DBusProxy::new(&conn).await.expect("bus proxy");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let name = zbus::names::BusName::try_from("org.oqu.Oqu1.Speech.Provider").unwrap();
+            if dbus.name_has_owner(name).await.unwrap_or(false) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "oqud did not take its names; log:\n{}",
+                daemon.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        daemon
+    }
+
+    /// Starts oqud without waiting.
+    pub fn spawn(bus: &Bus, config: &Path, extra: &[&str]) -> Daemon {
+        let log = bus.dir.path().join(format!("oqud-{}.log", rand_suffix()));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = Command::new(OQUD)
+            .arg("--address")
+            .arg(&bus.address)
+            .arg("--config")
+            .arg(config)
+            .args(extra)
+            .env("OQU_DATA_PATH", REPO)
+            .env("OQU_STATE_DIR", bus.dir.path().join("state"))
+            .env("OQU_LOG", "debug")
+            .env_remove("OQU_LANG")
+            .env("LANG", "C.UTF-8")
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start oqud");
+        Daemon {
+            child: Some(child),
+            log,
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// Waits (up to `within`) for the process to end by itself.
+    pub fn wait(&mut self, within: Duration) -> ExitStatus {
+        let mut child = self.child.take().expect("daemon already stopped");
+        wait_timeout(&mut child, within).unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!(
+                "oqud did not exit within {within:?}; log:\n{}",
+                self.log_text()
+            )
+        })
+    }
+
+    /// Sends a signal and waits (up to `within`) for the process to end.
+    pub fn signal_and_wait(
+        &mut self,
+        signal: nix::sys::signal::Signal,
+        within: Duration,
+    ) -> ExitStatus {
+        let mut child = self.child.take().expect("daemon already stopped");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal)
+            .expect("kill");
+        wait_timeout(&mut child, within).unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!(
+                "oqud did not stop within {within:?}; log:\n{}",
+                self.log_text()
+            )
+        })
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn wait_timeout(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The output of one `oqu` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `oqu` command against `bus`, optionally as another user (uid, gid).
+pub fn oqu(bus: &Bus, args: &[&str], as_user: Option<(u32, u32)>) -> Run {
+    let mut command = match as_user {
+        Some((uid, gid)) => {
+            require("setpriv", "util-linux");
+            let mut c = Command::new("setpriv");
+            c.arg(format!("--reuid={uid}"))
+                .arg(format!("--regid={gid}"))
+                .arg("--clear-groups")
+                .arg("--")
+                .arg(OQU);
+            c
+        }
+        None => Command::new(OQU),
+    };
+    let mut child = command
+        .arg("--address")
+        .arg(&bus.address)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("OQU_LANG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run oqu");
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = wait_timeout(&mut child, Duration::from_secs(30)).expect("oqu hung");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+/// The D-Bus error name and message of a failed call.
+pub fn error_of<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String) {
+    match result {
+        Err(zbus::Error::MethodError(name, message, _)) => {
+            (name.to_string(), message.unwrap_or_default())
+        }
+        other => panic!("expected a D-Bus error reply, got {other:?}"),
+    }
+}
