@@ -34,11 +34,15 @@ async fn start(config: &str) -> (Bus, Daemon, zbus::Connection) {
     (bus, daemon, conn)
 }
 
+/// (name, type, direction) of a method argument; (name, type) of a signal's.
+type MethodArg = (Option<String>, String, String);
+type SignalArg = (Option<String>, String);
+
 /// One interface as introspection describes it, comments and order aside.
 #[derive(Debug, PartialEq)]
 struct Shape {
-    methods: Vec<(String, Vec<(Option<String>, String, String)>)>,
-    signals: Vec<(String, Vec<(Option<String>, String)>)>,
+    methods: Vec<(String, Vec<MethodArg>)>,
+    signals: Vec<(String, Vec<SignalArg>)>,
     properties: Vec<(String, String, String)>,
 }
 

@@ -491,10 +491,14 @@ pub fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
 /// The file to load: `--config` if given, else the first that exists on the
 /// search path; `None` means the embedded defaults.
 pub fn find_config(explicit: Option<&Path>) -> Option<PathBuf> {
+    find_config_in(explicit, &config_search_path())
+}
+
+fn find_config_in(explicit: Option<&Path>, search: &[PathBuf]) -> Option<PathBuf> {
     if let Some(path) = explicit {
         return Some(path.to_owned());
     }
-    config_search_path().into_iter().find(|p| p.is_file())
+    search.iter().find(|p| p.is_file()).cloned()
 }
 
 #[cfg(test)]
@@ -517,6 +521,23 @@ mod tests {
 
     fn refusal(text: &str) -> String {
         parse(text).unwrap_err().msg().render(Lang::En)
+    }
+
+    #[test]
+    fn config_is_found_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("user/oqu/station.toml");
+        let system = dir.path().join("etc/oqu/station.toml");
+        let search = vec![user.clone(), system.clone()];
+        assert_eq!(find_config_in(None, &search), None);
+        std::fs::create_dir_all(system.parent().unwrap()).unwrap();
+        std::fs::write(&system, "").unwrap();
+        assert_eq!(find_config_in(None, &search), Some(system.clone()));
+        std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+        std::fs::write(&user, "").unwrap();
+        assert_eq!(find_config_in(None, &search), Some(user));
+        let explicit = dir.path().join("given.toml");
+        assert_eq!(find_config_in(Some(&explicit), &search), Some(explicit));
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub fn is_mentor(uid: u32, group: &str) -> bool {
     let Ok(Some(user)) = User::from_uid(Uid::from_raw(uid)) else {
         return false;
     };
-    if mentors.mem.iter().any(|member| *member == user.name) {
+    if mentors.mem.contains(&user.name) {
         return true;
     }
     let Ok(name) = std::ffi::CString::new(user.name) else {
