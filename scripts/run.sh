@@ -39,7 +39,7 @@ cat <<TEXT
      $bin/oqu status
      $bin/oqu say "Сәлем, оқырман!"
      $bin/oqu search Абай
-     busctl --user introspect org.oqu.Oqu1 /org/oqu/Oqu1
+     busctl --address=$DBUS_SESSION_BUS_ADDRESS introspect org.oqu.Oqu1 /org/oqu/Oqu1
    (as another user, first: export DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS)
 TEXT
 exec "$bin/oqud"

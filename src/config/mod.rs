@@ -638,6 +638,42 @@ url = "http://127.0.0.1:8080/opds"
         assert!(message.contains("Invalid name"), "{message}");
     }
 
+    /// A cheap fuzz: thousands of damaged variants of a full file must each
+    /// give a configuration or a located refusal, never a panic.
+    #[test]
+    fn damaged_files_never_panic() {
+        let original = include_str!("../../data/station.default.toml").to_owned()
+            + "[[catalogue]]\nid = \"a\"\nkind = \"sru\"\nurl = \"http://h/x\"\nversion = \"2.0\"\n\
+               [listen]\nmodels.kk = \"/m\"\n[braille]\nport = \"/dev/ttyUSB0\"\n";
+        let bytes = original.as_bytes();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"[]=\"'#\n .,-_0123456789akz\xd1\x91\xd2\x9b{}";
+        for _ in 0..3000 {
+            let mut damaged = bytes.to_vec();
+            for _ in 0..(next() % 4 + 1) {
+                let at = (next() as usize) % damaged.len();
+                match next() % 3 {
+                    0 => damaged[at] = alphabet[(next() as usize) % alphabet.len()],
+                    1 => {
+                        damaged.remove(at);
+                    }
+                    _ => damaged.truncate(at.max(1)),
+                }
+            }
+            let text = String::from_utf8_lossy(&damaged);
+            if let Err(e) = parse(&text) {
+                let message = e.msg().render(Lang::Kk);
+                assert!(!message.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn refusals_exist_in_every_language() {
         let err = parse("[station]\nlanguages = []\n").unwrap_err().msg();
