@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the map of modules and the invariants.
 
+pub mod braille;
 pub mod client;
 pub mod config;
 pub mod core;
@@ -9,4 +10,5 @@ pub mod daemon;
 pub mod dbus;
 pub mod i18n;
 pub mod requests;
+pub mod speech;
 pub mod station;

@@ -1,0 +1,4 @@
+//! Braille: liblouis translation, display drivers and the Baum protocol.
+
+pub mod baum;
+pub mod louis;
