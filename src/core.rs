@@ -12,7 +12,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::FileError;
 use crate::i18n::Lang;
-use crate::station::{Station, StatusReport, SystemProbe};
+use crate::speech::service::SpeechHandle;
+use crate::station::{Running, Station, StatusReport, SystemProbe};
 
 /// What the D-Bus layer may ask of the core.
 #[derive(Debug)]
@@ -81,8 +82,13 @@ impl CoreHandle {
     }
 }
 
-/// Starts the core thread. It ends when every handle is dropped.
-pub fn spawn(station: Station, probe: Arc<dyn SystemProbe>) -> std::io::Result<CoreHandle> {
+/// Starts the core thread. It ends when every handle is dropped. The
+/// subsystems' handles let it pass on reloaded settings and ask for Status.
+pub fn spawn(
+    station: Station,
+    probe: Arc<dyn SystemProbe>,
+    speech: Option<SpeechHandle>,
+) -> std::io::Result<CoreHandle> {
     // Requests are small and answered quickly; a short queue pushes back on a flood.
     let (requests, mut inbox) = mpsc::channel(64);
     let (publish, shared) = watch::channel(Shared::of(&station));
@@ -93,10 +99,16 @@ pub fn spawn(station: Station, probe: Arc<dyn SystemProbe>) -> std::io::Result<C
             while let Some(request) = inbox.blocking_recv() {
                 match request {
                     Request::Status(reply) => {
-                        let _ = reply.send(station.status(probe.as_ref()));
+                        let running = Running {
+                            speech_output: speech.as_ref().and_then(|s| s.output_blocking().ok()),
+                        };
+                        let _ = reply.send(station.status(probe.as_ref(), &running));
                     }
                     Request::Reload(reply) => {
                         let result = station.reload();
+                        if let (Ok(()), Some(speech)) = (&result, &speech) {
+                            let _ = speech.configure(station.speech_config(probe.as_ref()));
+                        }
                         publish.send_if_modified(|shared| {
                             let now = Shared::of(&station);
                             let changed = *shared != now;

@@ -14,6 +14,7 @@ use crate::config::{xdg_dir, Defaults};
 use crate::core::{self, CoreHandle};
 use crate::dbus::{self, BusKind, Context, NameError};
 use crate::i18n::Msg;
+use crate::speech::{self, espeak};
 use crate::station::{ConfigSource, HostProbe, Station};
 
 #[derive(Debug, thiserror::Error)]
@@ -105,18 +106,39 @@ pub async fn run(
     settings: Settings,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    let station = Station::start(settings.config_source());
+    let (speech_events, speech_event_stream) = tokio::sync::mpsc::unbounded_channel();
+    let source = settings.config_source();
+    // Loading files and starting eSpeak touch the disk: not on the runtime's threads.
+    let (station, speech) = tokio::task::spawn_blocking(move || {
+        let station = Station::start(source);
+        let speech = match espeak::sample_rate() {
+            Ok(_) => speech::service::spawn(station.speech_config(&HostProbe), speech_events)
+                .map_err(|e| tracing::error!("speech thread: {e}"))
+                .ok(),
+            Err(e) => {
+                tracing::error!("speech unavailable: {e}");
+                None
+            }
+        };
+        (station, speech)
+    })
+    .await
+    .map_err(|e| DaemonError::Core(std::io::Error::other(e.to_string())))?;
     tracing::info!(
         config = %station.config.origin.describe(),
         bus = settings.bus.id(),
+        speech = speech.is_some(),
         "station loaded"
     );
-    let core = core::spawn(station, Arc::new(HostProbe)).map_err(DaemonError::Core)?;
+    let core =
+        core::spawn(station, Arc::new(HostProbe), speech.clone()).map_err(DaemonError::Core)?;
     let ctx = Context {
         core: core.clone(),
         bus: settings.bus,
+        speech,
     };
     dbus::serve(&conn, ctx).await.map_err(DaemonError::Serve)?;
+    dbus::forward_speech_events(conn.clone(), speech_event_stream);
     dbus::request_names(&conn).await?;
     tracing::info!(name = dbus::NAME, "ready");
 

@@ -134,6 +134,16 @@ pub enum Msg {
     NotBuilt {
         subsystem: Subsystem,
     },
+    SubsystemReady {
+        subsystem: Subsystem,
+    },
+    AudioOutputMissing {
+        why: String,
+    },
+    SpeechDispatcherNotBuilt {
+        id: String,
+        lang: Lang,
+    },
     UnknownOption {
         key: String,
         allowed: Vec<&'static str>,
@@ -326,6 +336,36 @@ impl Msg {
                     En => format!("{s} not available yet: not built into this oqud."),
                 }
             }
+            SubsystemReady { subsystem } => {
+                let s = subsystem.name(lang);
+                match lang {
+                    Kk => format!("{s}: дайын."),
+                    Ru => format!("{s}: готово."),
+                    En => format!("{s}: ready."),
+                }
+            }
+            AudioOutputMissing { why } => match lang {
+                Kk => format!(
+                    "Дыбыс құрылғысы жоқ: сөйлеу естілмейді ({why}). Динамиктерді тексеріңіз немесе [speech] output орнатыңыз."
+                ),
+                Ru => format!(
+                    "Нет звукового устройства: речь не слышна ({why}). Проверьте колонки или задайте [speech] output."
+                ),
+                En => format!(
+                    "No sound device: speech is not heard ({why}). Check the speakers or set [speech] output."
+                ),
+            },
+            SpeechDispatcherNotBuilt { id, lang: l } => match lang {
+                Kk => format!(
+                    "Speech Dispatcher әзірге қосылмаған: «{id}» орнына {l}-espeak сөйлейді."
+                ),
+                Ru => format!(
+                    "Speech Dispatcher пока не подключён: вместо «{id}» говорит {l}-espeak."
+                ),
+                En => format!(
+                    "Speech Dispatcher not built yet: {l}-espeak speaks instead of \"{id}\"."
+                ),
+            },
             UnknownOption { key, allowed } => {
                 let allowed = allowed.join(", ");
                 match lang {

@@ -8,9 +8,20 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::config::data::{DataDir, DataSet, DisplayProfile, Engine, Transport};
-use crate::config::{find_config, CatalogueKind, ConfigOrigin, Defaults, FileError, StationConfig};
+use crate::config::data::{DataDir, DataSet, DisplayProfile, Engine, Transport, VoiceProfile};
+use crate::config::{
+    find_config, AudioOutput, CatalogueKind, ConfigOrigin, Defaults, FileError, StationConfig,
+};
 use crate::i18n::{Lang, Msg, ProfileKind, Subsystem};
+use crate::speech::player::OutputChoice;
+use crate::speech::service::{OutputState, SpeechConfig, Voice};
+
+/// What only the running subsystems know, for Status.
+#[derive(Debug, Clone, Default)]
+pub struct Running {
+    /// The speech thread's output, when speech runs.
+    pub speech_output: Option<OutputState>,
+}
 
 /// How to find the configuration, fixed for the daemon's lifetime.
 #[derive(Debug, Clone)]
@@ -89,8 +100,65 @@ impl Station {
         self.config.ui_lang()
     }
 
+    /// What the speech thread needs: a voice per station language and every
+    /// usable profile. Only eSpeak NG voices are spoken so far; a language
+    /// configured with another engine falls back to its shipped eSpeak voice.
+    pub fn speech_config(&self, probe: &dyn SystemProbe) -> SpeechConfig {
+        let usable = |p: &VoiceProfile| {
+            p.engine == Engine::EspeakNg && probe.espeak_voice_data(&p.voice).is_ok()
+        };
+        let voice = |p: &VoiceProfile, lang: Lang| Voice {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            lang,
+            engine_voice: p.voice.clone(),
+            rate: p.rate,
+            pitch: p.pitch,
+            volume: p.volume,
+        };
+        let mut voices = Vec::new();
+        for lang in &self.config.languages {
+            let chosen = self
+                .config
+                .voices
+                .iter()
+                .find(|c| c.lang == *lang)
+                .and_then(|c| self.data.voices.get(&c.profile))
+                .map(|l| &l.value)
+                .filter(|p| usable(p) && p.lang() == Some(*lang));
+            let fallback = || {
+                self.data
+                    .voices
+                    .get(&format!("{}-espeak", lang.code()))
+                    .map(|l| &l.value)
+                    .filter(|p| usable(p))
+            };
+            if let Some(profile) = chosen.or_else(fallback) {
+                voices.push(voice(profile, *lang));
+            }
+        }
+        let profiles = self
+            .data
+            .voices
+            .values()
+            .map(|l| &l.value)
+            .filter(|p| usable(p))
+            .filter_map(|p| p.lang().map(|lang| voice(p, lang)))
+            .collect();
+        let output = match &self.config.audio_output {
+            AudioOutput::Default => OutputChoice::Default,
+            AudioOutput::Null => OutputChoice::Null,
+            AudioOutput::Named(name) => OutputChoice::Named(name.clone()),
+        };
+        SpeechConfig {
+            voices,
+            profiles,
+            output,
+        }
+    }
+
     /// Everything a mentor needs to see at a glance.
-    pub fn status(&self, probe: &dyn SystemProbe) -> StatusReport {
+    pub fn status(&self, probe: &dyn SystemProbe, running: &Running) -> StatusReport {
         let mut problems = Vec::new();
         if let Some(refused) = &self.refused {
             problems.push(Problem::error(
@@ -106,8 +174,12 @@ impl Station {
                 bad.error.msg(),
             ));
         }
-        let devices = vec![self.display_status(probe, &mut problems)];
-        let voices = self.voice_status(probe, &mut problems);
+        let mut devices = vec![self.display_status(probe, &mut problems)];
+        if let Some(output) = &running.speech_output {
+            devices.push(audio_status(output, &mut problems));
+        }
+        let speech_runs = running.speech_output.is_some();
+        let voices = self.voice_status(probe, speech_runs, &mut problems);
         let catalogue = self.catalogue_status(&mut problems);
         let recognition = self.recognition_status(&mut problems);
         StatusReport {
@@ -127,7 +199,12 @@ impl Station {
             recognition,
             subsystems: Subsystem::ALL
                 .iter()
-                .map(|s| (*s, ItemState::NotBuilt, Msg::NotBuilt { subsystem: *s }))
+                .map(|s| match s {
+                    Subsystem::Speech if speech_runs => {
+                        (*s, ItemState::Ready, Msg::SubsystemReady { subsystem: *s })
+                    }
+                    _ => (*s, ItemState::NotBuilt, Msg::NotBuilt { subsystem: *s }),
+                })
                 .collect(),
             active_reader: None,
             problems,
@@ -235,7 +312,12 @@ impl Station {
         }
     }
 
-    fn voice_status(&self, probe: &dyn SystemProbe, problems: &mut Vec<Problem>) -> Vec<Item> {
+    fn voice_status(
+        &self,
+        probe: &dyn SystemProbe,
+        speech_runs: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<Item> {
         let mut items = Vec::new();
         for lang in &self.config.languages {
             if !self.config.voices.iter().any(|v| v.lang == *lang) {
@@ -318,6 +400,16 @@ impl Station {
                         msg,
                     )
                 }
+                None if speech_runs => Item::new(
+                    "voice",
+                    &profile.id,
+                    &profile.name,
+                    &detail,
+                    ItemState::Ready,
+                    Msg::SubsystemReady {
+                        subsystem: Subsystem::Speech,
+                    },
+                ),
                 None => Item::new(
                     "voice",
                     &profile.id,
@@ -414,6 +506,37 @@ impl Station {
                 .for_lang(model.lang)
             })
             .collect()
+    }
+}
+
+fn audio_status(output: &OutputState, problems: &mut Vec<Problem>) -> Item {
+    match &output.problem {
+        Some(why) => {
+            let msg = Msg::AudioOutputMissing { why: why.clone() };
+            problems.push(Problem::error(
+                "audio-output-missing",
+                &output.name,
+                msg.clone(),
+            ));
+            Item::new(
+                "audio-output",
+                &output.name,
+                "",
+                "",
+                ItemState::Missing,
+                msg,
+            )
+        }
+        None => Item::new(
+            "audio-output",
+            &output.name,
+            "",
+            "",
+            ItemState::Ready,
+            Msg::SubsystemReady {
+                subsystem: Subsystem::Speech,
+            },
+        ),
     }
 }
 
@@ -667,7 +790,7 @@ mod tests {
             espeak_voices: vec!["kk", "ru", "en"],
             ..FakeProbe::default()
         };
-        let report = station.status(&probe);
+        let report = station.status(&probe, &Running::default());
         assert_eq!(codes(&report), vec!["catalogue-missing"]);
         assert_eq!(report.devices[0].id, "virtual-40");
         assert_eq!(report.devices[0].state, ItemState::NotBuilt);
@@ -685,7 +808,7 @@ mod tests {
             espeak_voices: vec!["ru", "en"],
             ..FakeProbe::default()
         };
-        let report = station.status(&probe);
+        let report = station.status(&probe, &Running::default());
         assert_eq!(
             codes(&report),
             vec![
@@ -713,7 +836,7 @@ mod tests {
             espeak_voices: vec!["kk", "ru", "en"],
             ..FakeProbe::default()
         };
-        let report = station.status(&probe);
+        let report = station.status(&probe, &Running::default());
         assert_eq!(
             codes(&report),
             vec![
@@ -735,12 +858,14 @@ mod tests {
             espeak_voices: vec!["kk", "ru", "en"],
             ..FakeProbe::default()
         };
-        assert!(codes(&station.status(&probe)).contains(&"brltty-not-running"));
+        assert!(codes(&station.status(&probe, &Running::default())).contains(&"brltty-not-running"));
         let probe = FakeProbe {
             brlapi: true,
             ..probe
         };
-        assert!(!codes(&station.status(&probe)).contains(&"brltty-not-running"));
+        assert!(
+            !codes(&station.status(&probe, &Running::default())).contains(&"brltty-not-running")
+        );
     }
 
     #[test]
@@ -756,7 +881,10 @@ mod tests {
         assert!(matches!(err, FileError::Parse { line: 2, .. }), "{err:?}");
         assert_eq!(station.config.languages, vec![Lang::Ru]);
         let probe = FakeProbe::default();
-        assert_eq!(station.status(&probe).problems[0].code, "config-refused");
+        assert_eq!(
+            station.status(&probe, &Running::default()).problems[0].code,
+            "config-refused"
+        );
         std::fs::write(
             dir.path().join("station.toml"),
             "[station]\nlanguages = [\"en\"]\n",
@@ -764,7 +892,10 @@ mod tests {
         .unwrap();
         station.reload().unwrap();
         assert_eq!(station.ui_lang(), Lang::En);
-        assert_ne!(station.status(&probe).problems[0].code, "config-refused");
+        assert_ne!(
+            station.status(&probe, &Running::default()).problems[0].code,
+            "config-refused"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use oqu::config::data::{default_search_path, search_path_from};
 use oqu::daemon::{self, Settings};
 use oqu::dbus::BusKind;
 use oqu::i18n::Lang;
-use oqu::station::{HostProbe, Severity, Station};
+use oqu::station::{HostProbe, Running, Severity, Station};
 
 /// The oqu reading service: braille, speech, voice commands and the library
 /// catalogue for an inclusive-zone workstation, over D-Bus.
@@ -98,7 +98,7 @@ fn main() -> ExitCode {
 /// `oqud --check`: the same checks as Station.Status, without a bus.
 fn check(settings: &Settings) -> ExitCode {
     let station = Station::start(settings.config_source());
-    let report = station.status(&HostProbe);
+    let report = station.status(&HostProbe, &Running::default());
     let lang = Lang::from_env();
     println!("{}", station.config.origin.describe());
     let mut errors = 0;

@@ -60,6 +60,18 @@ pub struct StationConfig {
     pub voices: Vec<VoiceChoice>,
     pub catalogue: Vec<CatalogueSource>,
     pub recognition_models: Vec<ModelChoice>,
+    pub audio_output: AudioOutput,
+}
+
+/// Where speech is played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioOutput {
+    /// The system's default sound device.
+    Default,
+    /// No sound device: speech is timed as if played, and heard nowhere.
+    Null,
+    /// A sound device by its ALSA name.
+    Named(String),
 }
 
 impl StationConfig {
@@ -156,6 +168,14 @@ struct RawStation {
     catalogue: Option<Vec<RawCatalogue>>,
     #[serde(default)]
     listen: RawListen,
+    #[serde(default)]
+    speech: RawSpeech,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSpeech {
+    output: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -393,7 +413,14 @@ impl StationConfig {
             });
         }
 
+        let audio_output = match raw.speech.output.as_deref() {
+            None | Some("default") => AudioOutput::Default,
+            Some("null") => AudioOutput::Null,
+            Some(name) => AudioOutput::Named(name.to_owned()),
+        };
+
         Ok(StationConfig {
+            audio_output,
             origin,
             name: raw.station.name.unwrap_or_else(|| "oqu station".to_owned()),
             languages,

@@ -11,7 +11,7 @@ mod library;
 mod listen;
 pub mod options;
 mod reader;
-mod speech;
+pub mod speech;
 mod spiel;
 mod station;
 mod status;
@@ -20,6 +20,7 @@ use zbus::Connection;
 
 use crate::core::CoreHandle;
 use crate::i18n::{Lang, Msg, Subsystem};
+use crate::speech::service::{SpeechEvent, SpeechHandle};
 
 pub use auth::BusKind;
 
@@ -137,6 +138,8 @@ impl zbus::DBusError for Error {
 pub struct Context {
     pub core: CoreHandle,
     pub bus: BusKind,
+    /// None when eSpeak NG could not start.
+    pub speech: Option<SpeechHandle>,
 }
 
 impl Context {
@@ -188,6 +191,42 @@ pub async fn serve(conn: &Connection, ctx: Context) -> zbus::Result<()> {
     server.at(PATH, station::Station::new(ctx.clone())).await?;
     server.at(PROVIDER_PATH, spiel::Provider::new(ctx)).await?;
     Ok(())
+}
+
+/// Turns the speech thread's events into Speech signals and the Speaking property.
+pub fn forward_speech_events(
+    conn: zbus::Connection,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<SpeechEvent>,
+) {
+    tokio::spawn(async move {
+        let Ok(iface) = conn
+            .object_server()
+            .interface::<_, speech::Speech>(PATH)
+            .await
+        else {
+            return;
+        };
+        let emitter = iface.signal_emitter().clone();
+        while let Some(event) = events.recv().await {
+            let sent = match event {
+                SpeechEvent::Started(id) => speech::Speech::started(&emitter, id).await,
+                SpeechEvent::Word(id, start, end) => {
+                    speech::Speech::word(&emitter, id, start, end).await
+                }
+                SpeechEvent::Finished(id, completed) => {
+                    speech::Speech::finished(&emitter, id, completed).await
+                }
+                SpeechEvent::Speaking(now) => {
+                    let speech = iface.get().await;
+                    speech.set_speaking(now);
+                    speech.speaking_changed(&emitter).await
+                }
+            };
+            if let Err(e) = sent {
+                tracing::debug!("speech signal not sent: {e}");
+            }
+        }
+    });
 }
 
 /// Why the service's names could not be taken.

@@ -95,6 +95,9 @@ impl Station {
 
     /// Stops every client's speech.
     async fn silence_all(&self) -> Result<(), Error> {
-        Err(self.ctx.not_built(Subsystem::Speech))
+        match &self.ctx.speech {
+            Some(speech) => speech.silence_all().map_err(|_| self.ctx.shutting_down()),
+            None => Err(self.ctx.not_built(Subsystem::Speech)),
+        }
     }
 }

@@ -1,0 +1,621 @@
+//! The speech thread: one queue for every client, Speech Dispatcher's
+//! priority rules, synthesis kept a little ahead of playback, and the
+//! events (Started, Word, Finished) that follow what was really played.
+//!
+//! One thread owns the queue, the player and all calls into eSpeak (which
+//! keeps global state). Requests arrive over a channel; playback events come
+//! back over the same channel, so the queue has a single owner and no locks.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::espeak::{self, EspeakVoice, Flow};
+use super::player::{Mark, OutputChoice, Player, PlayerEvent, Segment};
+use super::prepare::{self, Chunk, PrepareOptions};
+use crate::i18n::Lang;
+use crate::requests::{LanguageChoice, Priority, SpeakOptions};
+
+/// A voice the station can speak with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voice {
+    /// Voice profile id.
+    pub id: String,
+    pub name: String,
+    pub lang: Lang,
+    /// The engine's voice name and the profile's relative rate, pitch, volume.
+    pub engine_voice: String,
+    pub rate: i32,
+    pub pitch: i32,
+    pub volume: i32,
+}
+
+/// What the speech thread needs from the station configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpeechConfig {
+    /// One voice per station language, in the station's order.
+    pub voices: Vec<Voice>,
+    /// Every usable voice profile, for ListVoices and the `voice` option.
+    pub profiles: Vec<Voice>,
+    pub output: OutputChoice,
+}
+
+impl SpeechConfig {
+    fn voice_for(&self, lang: Lang) -> Option<&Voice> {
+        self.voices.iter().find(|v| v.lang == lang)
+    }
+
+    fn languages(&self) -> Vec<Lang> {
+        self.voices.iter().map(|v| v.lang).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpeechError {
+    #[error("no voice for language {0}")]
+    NoVoiceForLanguage(String),
+    #[error("no voice profile {0}")]
+    NoSuchVoice(String),
+    #[error("the speech thread has stopped")]
+    Gone,
+}
+
+/// What clients hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpeechEvent {
+    Started(u64),
+    Word(u64, u32, u32),
+    Finished(u64, bool),
+    Speaking(bool),
+}
+
+/// The state of the audio output, for Status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputState {
+    pub name: String,
+    /// Why the configured output could not be used, if it could not.
+    pub problem: Option<String>,
+}
+
+enum Message {
+    Speak {
+        client: String,
+        text: String,
+        options: SpeakOptions,
+        reply: oneshot::Sender<Result<u64, SpeechError>>,
+    },
+    Stop(String),
+    Pause(String),
+    Resume(String),
+    SilenceAll,
+    Voices(oneshot::Sender<Vec<Voice>>),
+    Output(oneshot::Sender<OutputState>),
+    Configure(SpeechConfig),
+    Player(PlayerEvent),
+}
+
+/// The way to reach the speech thread.
+#[derive(Clone)]
+pub struct SpeechHandle {
+    tx: Sender<Message>,
+}
+
+impl SpeechHandle {
+    pub async fn speak(
+        &self,
+        client: &str,
+        text: &str,
+        options: SpeakOptions,
+    ) -> Result<u64, SpeechError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Message::Speak {
+            client: client.to_owned(),
+            text: text.to_owned(),
+            options,
+            reply,
+        })?;
+        answer.await.map_err(|_| SpeechError::Gone)?
+    }
+
+    pub fn stop(&self, client: &str) -> Result<(), SpeechError> {
+        self.send(Message::Stop(client.to_owned()))
+    }
+
+    pub fn pause(&self, client: &str) -> Result<(), SpeechError> {
+        self.send(Message::Pause(client.to_owned()))
+    }
+
+    pub fn resume(&self, client: &str) -> Result<(), SpeechError> {
+        self.send(Message::Resume(client.to_owned()))
+    }
+
+    pub fn silence_all(&self) -> Result<(), SpeechError> {
+        self.send(Message::SilenceAll)
+    }
+
+    pub fn configure(&self, config: SpeechConfig) -> Result<(), SpeechError> {
+        self.send(Message::Configure(config))
+    }
+
+    pub async fn voices(&self) -> Result<Vec<Voice>, SpeechError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Message::Voices(reply))?;
+        answer.await.map_err(|_| SpeechError::Gone)
+    }
+
+    pub async fn output(&self) -> Result<OutputState, SpeechError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Message::Output(reply))?;
+        answer.await.map_err(|_| SpeechError::Gone)
+    }
+
+    /// For the core thread, which is not async.
+    pub fn output_blocking(&self) -> Result<OutputState, SpeechError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Message::Output(reply))?;
+        answer.blocking_recv().map_err(|_| SpeechError::Gone)
+    }
+
+    fn send(&self, message: Message) -> Result<(), SpeechError> {
+        self.tx.send(message).map_err(|_| SpeechError::Gone)
+    }
+}
+
+/// Starts the speech thread. Events go to `events`; the thread ends when
+/// every handle is dropped.
+pub fn spawn(
+    config: SpeechConfig,
+    events: tokio::sync::mpsc::UnboundedSender<SpeechEvent>,
+) -> std::io::Result<SpeechHandle> {
+    let (tx, rx) = mpsc::channel();
+    let player_tx = tx.clone();
+    std::thread::Builder::new()
+        .name("oqu-speech".into())
+        .spawn(move || Speaker::new(config, events, player_tx).run(rx))?;
+    Ok(SpeechHandle { tx })
+}
+
+/// Keep this much audio queued ahead of playback: enough to ride out a busy
+/// moment, little enough that memory stays flat on a whole book.
+const LOOKAHEAD_SECONDS: usize = 2;
+
+/// Leading silence eSpeak puts before speech (about 40–50 ms) is cut up to this.
+const MAX_TRIM_MS: usize = 120;
+const SILENCE_LEVEL: i16 = 300;
+
+struct Utterance {
+    id: u64,
+    client: String,
+    priority: Priority,
+    chunks: Vec<Chunk>,
+    voice_override: Option<Voice>,
+    rate: i32,
+    pitch: i32,
+    volume: i32,
+    ssml: bool,
+    /// Next chunk to synthesise.
+    next: usize,
+}
+
+struct Speaker {
+    config: SpeechConfig,
+    events: tokio::sync::mpsc::UnboundedSender<SpeechEvent>,
+    player: Player,
+    output_problem: Option<String>,
+    player_tx: Sender<Message>,
+    sample_rate: u32,
+    next_id: u64,
+    playing: Option<Utterance>,
+    queue: VecDeque<Utterance>,
+    paused_clients: Vec<String>,
+    speaking: bool,
+}
+
+impl Speaker {
+    fn new(
+        config: SpeechConfig,
+        events: tokio::sync::mpsc::UnboundedSender<SpeechEvent>,
+        player_tx: Sender<Message>,
+    ) -> Speaker {
+        let sample_rate = espeak::sample_rate().unwrap_or(22050);
+        let (player, output_problem) = open_player(&config.output, sample_rate, &player_tx);
+        Speaker {
+            config,
+            events,
+            player,
+            output_problem,
+            player_tx,
+            sample_rate,
+            next_id: 1,
+            playing: None,
+            queue: VecDeque::new(),
+            paused_clients: Vec::new(),
+            speaking: false,
+        }
+    }
+
+    fn run(mut self, rx: Receiver<Message>) {
+        loop {
+            // Wake often enough to keep synthesis ahead of playback.
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(message) => self.handle(message),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            // Drain whatever else is waiting before doing slow work.
+            while let Ok(message) = rx.try_recv() {
+                self.handle(message);
+            }
+            self.advance();
+        }
+        tracing::debug!("speech thread stopped");
+    }
+
+    fn emit(&self, event: SpeechEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn handle(&mut self, message: Message) {
+        match message {
+            Message::Speak {
+                client,
+                text,
+                options,
+                reply,
+            } => {
+                let result = self.speak(client, &text, options);
+                let id = result.as_ref().ok().copied();
+                let _ = reply.send(result);
+                // Notifications dropped on arrival end after their id is known.
+                if let Some(id) = id {
+                    if !self.is_known(id) {
+                        self.emit(SpeechEvent::Finished(id, false));
+                    }
+                }
+            }
+            Message::Stop(client) => self.cancel_where(|u| u.client == client),
+            Message::Pause(client) => {
+                if !self.paused_clients.contains(&client) {
+                    self.paused_clients.push(client.clone());
+                }
+                if self.playing.as_ref().is_some_and(|u| u.client == client) {
+                    self.player.set_paused(true);
+                }
+            }
+            Message::Resume(client) => {
+                self.paused_clients.retain(|c| *c != client);
+                if self.playing.as_ref().is_some_and(|u| u.client == client) {
+                    self.player.set_paused(false);
+                }
+            }
+            Message::SilenceAll => self.cancel_where(|_| true),
+            Message::Voices(reply) => {
+                let _ = reply.send(self.config.profiles.clone());
+            }
+            Message::Output(reply) => {
+                let _ = reply.send(OutputState {
+                    name: self.player.output_name(),
+                    problem: self.output_problem.clone(),
+                });
+            }
+            Message::Configure(config) => {
+                if config.output != self.config.output {
+                    self.cancel_where(|_| true);
+                    let (player, problem) =
+                        open_player(&config.output, self.sample_rate, &self.player_tx);
+                    self.player = player;
+                    self.output_problem = problem;
+                }
+                self.config = config;
+            }
+            Message::Player(event) => self.on_player(event),
+        }
+    }
+
+    fn is_known(&self, id: u64) -> bool {
+        self.playing.as_ref().is_some_and(|u| u.id == id) || self.queue.iter().any(|u| u.id == id)
+    }
+
+    fn speak(
+        &mut self,
+        client: String,
+        text: &str,
+        options: SpeakOptions,
+    ) -> Result<u64, SpeechError> {
+        let voice_override = match &options.voice {
+            Some(id) => Some(
+                self.config
+                    .profiles
+                    .iter()
+                    .find(|v| v.id == *id)
+                    .cloned()
+                    .ok_or_else(|| SpeechError::NoSuchVoice(id.clone()))?,
+            ),
+            None => None,
+        };
+        let languages = self.config.languages();
+        let forced = match (&voice_override, &options.language) {
+            (Some(voice), _) => Some(voice.lang),
+            (None, LanguageChoice::Auto) => None,
+            (None, LanguageChoice::Tag(tag)) => {
+                let lang = Lang::from_locale(tag)
+                    .filter(|l| languages.contains(l))
+                    .ok_or_else(|| SpeechError::NoVoiceForLanguage(tag.clone()))?;
+                Some(lang)
+            }
+        };
+        let default = languages.first().copied().unwrap_or(Lang::En);
+        let chunks = prepare::prepare(
+            text,
+            &PrepareOptions {
+                forced,
+                default,
+                allowed: languages,
+                punctuation: options.punctuation,
+                spell: options.spell,
+                ssml: options.ssml,
+            },
+        );
+        let id = self.next_id;
+        self.next_id += 1;
+        let utterance = Utterance {
+            id,
+            client,
+            priority: options.priority,
+            chunks,
+            voice_override,
+            rate: options.rate,
+            pitch: options.pitch,
+            volume: options.volume,
+            ssml: options.ssml,
+            next: 0,
+        };
+        self.enqueue(utterance);
+        Ok(id)
+    }
+
+    /// Speech Dispatcher's rules: important interrupts everything and is never
+    /// interrupted; message cancels text, notification and progress; text
+    /// cancels notification and progress; notification and progress are
+    /// dropped when anything else is playing or waiting.
+    fn enqueue(&mut self, utterance: Utterance) {
+        use Priority::*;
+        let busy = self.playing.is_some() || !self.queue.is_empty();
+        match utterance.priority {
+            Notification | Progress if busy => {
+                // A newer progress report replaces a playing one; else dropped.
+                let replaces = utterance.priority == Progress
+                    && self.queue.is_empty()
+                    && self
+                        .playing
+                        .as_ref()
+                        .is_some_and(|p| p.priority == Progress);
+                if replaces {
+                    self.cancel_where(|u| u.priority == Progress);
+                    self.queue.push_back(utterance);
+                }
+                return;
+            }
+            Important => {
+                self.cancel_where(|u| matches!(u.priority, Notification | Progress));
+                // Interrupted message or text is postponed and starts again afterwards.
+                let interrupt = self
+                    .playing
+                    .as_ref()
+                    .is_some_and(|p| p.priority != Important);
+                if interrupt {
+                    if let Some(mut postponed) = self.playing.take() {
+                        self.player.clear();
+                        self.player.set_paused(false);
+                        postponed.next = 0;
+                        self.queue.push_front(postponed);
+                    }
+                }
+                let at = self
+                    .queue
+                    .iter()
+                    .take_while(|u| u.priority == Important)
+                    .count();
+                self.queue.insert(at, utterance);
+            }
+            Message => {
+                self.cancel_where(|u| matches!(u.priority, Text | Notification | Progress));
+                let at = self
+                    .queue
+                    .iter()
+                    .take_while(|u| matches!(u.priority, Important | Message))
+                    .count();
+                self.queue.insert(at, utterance);
+            }
+            Text => {
+                self.cancel_where(|u| matches!(u.priority, Notification | Progress));
+                self.queue.push_back(utterance);
+            }
+            Notification | Progress => self.queue.push_back(utterance),
+        }
+    }
+
+    /// Cancels the playing utterance and queued ones matching `which`.
+    fn cancel_where(&mut self, which: impl Fn(&Utterance) -> bool) {
+        if self.playing.as_ref().is_some_and(&which) {
+            self.player.clear();
+            self.player.set_paused(false);
+            if let Some(cut) = self.playing.take() {
+                self.emit(SpeechEvent::Finished(cut.id, false));
+            }
+        }
+        let mut kept = VecDeque::new();
+        for utterance in self.queue.drain(..) {
+            if which(&utterance) {
+                let _ = self.events.send(SpeechEvent::Finished(utterance.id, false));
+            } else {
+                kept.push_back(utterance);
+            }
+        }
+        self.queue = kept;
+        self.update_speaking();
+    }
+
+    fn on_player(&mut self, event: PlayerEvent) {
+        let current = self.playing.as_ref().map(|u| u.id);
+        match event {
+            PlayerEvent::Started(id) if Some(id) == current => self.emit(SpeechEvent::Started(id)),
+            PlayerEvent::Word(id, start, end) if Some(id) == current => {
+                self.emit(SpeechEvent::Word(id, start, end))
+            }
+            PlayerEvent::Finished(id) if Some(id) == current => {
+                self.playing = None;
+                self.emit(SpeechEvent::Finished(id, true));
+            }
+            PlayerEvent::Lost(why) => {
+                tracing::warn!("audio output lost: {why}; reopening");
+                // Reopen (the default device may be back, or another takes its
+                // place); the utterance restarts on the new output.
+                let (player, problem) =
+                    open_player(&self.config.output, self.sample_rate, &self.player_tx);
+                self.player = player;
+                self.output_problem = problem.or(Some(why));
+                if let Some(playing) = self.playing.as_mut() {
+                    playing.next = 0;
+                }
+            }
+            // Events of utterances already cut: nobody is waiting for them.
+            _ => {}
+        }
+    }
+
+    /// Starts the next utterance when nothing plays, and keeps synthesis ahead.
+    fn advance(&mut self) {
+        if self.playing.is_none() {
+            let next = self
+                .queue
+                .iter()
+                .position(|u| !self.paused_clients.contains(&u.client));
+            if let Some(index) = next {
+                self.playing = self.queue.remove(index);
+                self.player.set_paused(false);
+            }
+        }
+        self.update_speaking();
+        let lookahead = self.sample_rate as usize * LOOKAHEAD_SECONDS;
+        while self.player.buffered() < lookahead {
+            let Some(utterance) = self.playing.as_mut() else {
+                return;
+            };
+            let Some(chunk) = utterance.chunks.get(utterance.next) else {
+                return;
+            };
+            let voice = utterance
+                .voice_override
+                .clone()
+                .or_else(|| self.config.voice_for(chunk.lang).cloned());
+            let first = utterance.next == 0;
+            let last = utterance.next + 1 == utterance.chunks.len();
+            utterance.next += 1;
+            let id = utterance.id;
+            let segment = match voice {
+                Some(voice) => {
+                    synthesize_chunk(chunk, &voice, utterance, first, last, self.sample_rate)
+                }
+                None => {
+                    tracing::warn!(lang = %chunk.lang, "no voice for a run; skipped");
+                    Segment {
+                        utterance: id,
+                        first,
+                        last,
+                        ..Segment::default()
+                    }
+                }
+            };
+            if segment.samples.is_empty() && first && last {
+                // Nothing audible at all (empty text): finish without playing.
+                self.playing = None;
+                self.emit(SpeechEvent::Finished(id, true));
+                return;
+            }
+            self.player.push(segment);
+        }
+    }
+
+    fn update_speaking(&mut self) {
+        let speaking = self.playing.is_some();
+        if speaking != self.speaking {
+            self.speaking = speaking;
+            self.emit(SpeechEvent::Speaking(speaking));
+        }
+    }
+}
+
+fn open_player(output: &OutputChoice, rate: u32, tx: &Sender<Message>) -> (Player, Option<String>) {
+    // Player events come back through the speech thread's own channel.
+    let (events, relay) = mpsc::channel::<PlayerEvent>();
+    let forward = tx.clone();
+    let _ = std::thread::Builder::new()
+        .name("oqu-audio-events".into())
+        .spawn(move || {
+            while let Ok(event) = relay.recv() {
+                if forward.send(Message::Player(event)).is_err() {
+                    break;
+                }
+            }
+        });
+    Player::open(output, rate, events)
+}
+
+fn synthesize_chunk(
+    chunk: &Chunk,
+    voice: &Voice,
+    utterance: &Utterance,
+    first: bool,
+    last: bool,
+    sample_rate: u32,
+) -> Segment {
+    let espeak_voice = EspeakVoice::from_relative(
+        &voice.engine_voice,
+        voice.rate + utterance.rate,
+        voice.pitch + utterance.pitch,
+        voice.volume + utterance.volume,
+    );
+    let mut samples = Vec::new();
+    let mut marks = Vec::new();
+    let result = espeak::synthesize(
+        &chunk.text,
+        &espeak_voice,
+        utterance.ssml,
+        &mut |pcm, words| {
+            for word in words {
+                let (start, end) = chunk.caller_range(word.start, word.len);
+                marks.push(Mark {
+                    sample: word.sample as usize,
+                    start,
+                    end,
+                });
+            }
+            samples.extend_from_slice(pcm);
+            Flow::Continue
+        },
+    );
+    if let Err(e) = result {
+        tracing::warn!(voice = %voice.id, "synthesis failed: {e}");
+    }
+    if first {
+        let limit = (sample_rate as usize * MAX_TRIM_MS / 1000).min(samples.len());
+        let lead = samples[..limit]
+            .iter()
+            .position(|s| s.unsigned_abs() > SILENCE_LEVEL.unsigned_abs())
+            .unwrap_or(limit);
+        samples.drain(..lead);
+        for mark in &mut marks {
+            mark.sample = mark.sample.saturating_sub(lead);
+        }
+    }
+    Segment {
+        utterance: utterance.id,
+        samples,
+        marks,
+        first,
+        last,
+    }
+}
