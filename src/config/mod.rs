@@ -684,6 +684,9 @@ url = "http://127.0.0.1:8080/opds"
         for _ in 0..3000 {
             let mut damaged = bytes.to_vec();
             for _ in 0..(next() % 4 + 1) {
+                if damaged.is_empty() {
+                    break;
+                }
                 let at = (next() as usize) % damaged.len();
                 match next() % 3 {
                     0 => damaged[at] = alphabet[(next() as usize) % alphabet.len()],
