@@ -21,6 +21,12 @@ pub trait Speech {
     fn list_voices(&self) -> zbus::Result<Vec<(String, String, Vec<String>)>>;
     #[zbus(property)]
     fn speaking(&self) -> zbus::Result<bool>;
+    #[zbus(signal)]
+    fn started(&self, id: u64) -> zbus::Result<()>;
+    #[zbus(signal)]
+    fn word(&self, id: u64, start: u32, end: u32) -> zbus::Result<()>;
+    #[zbus(signal)]
+    fn finished(&self, id: u64, completed: bool) -> zbus::Result<()>;
 }
 
 #[proxy(

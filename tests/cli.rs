@@ -47,12 +47,16 @@ async fn refusals_are_printed_with_the_daemons_reason() {
     let config = bus.file("station.toml", DEFAULT_CONFIG);
     let _daemon = Daemon::start(&bus, &config, &[]).await;
 
-    let run = oqu(&bus, &["say", "сәлем"], None);
+    let run = oqu(&bus, &["braille", "сәлем"], None);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr.trim(),
-        "oqu: Speech not available yet: not built into this oqud."
+        "oqu: Braille not available yet: not built into this oqud."
     );
+
+    let run = oqu(&bus, &["say", "сәлем"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "Queued: 1");
 
     let run = oqu(&bus, &["say", "--priority", "urgent", "x"], None);
     assert_eq!(run.code, 1);

@@ -18,6 +18,10 @@ fn dict(entries: &[(&str, Value<'static>)]) -> Dict {
         .collect()
 }
 
+fn options_lang(lang: &str) -> Dict {
+    dict(&[("language", Value::from(lang.to_owned()))])
+}
+
 fn text(dict: &Dict, key: &str) -> String {
     String::try_from(dict[key].clone()).unwrap_or_else(|_| panic!("{key} is not a string"))
 }
@@ -259,9 +263,6 @@ async fn members_not_built_yet_say_unavailable_with_a_reason() {
     let station = StationProxy::new(&conn).await.unwrap();
 
     let replies = vec![
-        ("Speech", error_of(speech.speak("Абай", Dict::new()).await)),
-        ("Speech", error_of(speech.stop().await)),
-        ("Speech", error_of(speech.list_voices().await)),
         ("Braille", error_of(braille.show("Абай", Dict::new()).await)),
         ("Braille", error_of(braille.message("x", 0).await)),
         ("Voice commands", error_of(listen.start(Dict::new()).await)),
@@ -286,7 +287,6 @@ async fn members_not_built_yet_say_unavailable_with_a_reason() {
             "Catalogue",
             error_of(station.import_catalogue("/tmp/x.mrc").await),
         ),
-        ("Speech", error_of(station.silence_all().await)),
     ];
     for (subsystem, (name, message)) in replies {
         assert_eq!(name, "org.oqu.Oqu1.Error.Unavailable", "{message}");
@@ -365,7 +365,19 @@ async fn status_shows_the_configuration_and_problems_a_mentor_can_act_on() {
 
     let subsystems = list(&status, "subsystems");
     assert_eq!(subsystems.len(), 6);
-    assert!(subsystems.iter().all(|s| text(s, "state") == "not-built"));
+    for subsystem in &subsystems {
+        let expected = if text(subsystem, "id") == "speech" {
+            "ready"
+        } else {
+            "not-built"
+        };
+        assert_eq!(
+            text(subsystem, "state"),
+            expected,
+            "{}",
+            text(subsystem, "id")
+        );
+    }
 }
 
 #[tokio::test]
@@ -391,8 +403,11 @@ async fn reload_refuses_a_broken_file_and_keeps_the_running_configuration() {
     assert_eq!(text(&status, "language"), "en");
     let problems = list(&status, "problems");
     assert_eq!(text(&problems[0], "code"), "config-refused");
-    let (_, message) = error_of(speech.stop().await);
-    assert!(message.starts_with("Speech not available yet"), "{message}");
+    let (_, message) = error_of(speech.speak("x", options_lang("de")).await);
+    assert!(
+        message.starts_with("\"language\" cannot be \"de\""),
+        "{message}"
+    );
 
     // A good file takes effect: oqu's words are now Russian.
     bus.file(
@@ -405,8 +420,11 @@ async fn reload_refuses_a_broken_file_and_keeps_the_running_configuration() {
     assert!(list(&status, "problems")
         .iter()
         .all(|p| text(p, "code") != "config-refused"));
-    let (_, message) = error_of(speech.stop().await);
-    assert_eq!(message, "Речь пока нет: не реализовано в этой версии oqud.");
+    let (_, message) = error_of(speech.speak("x", options_lang("de")).await);
+    assert_eq!(
+        message,
+        "«language»: недопустимое значение «de». Допустимо: auto, ru."
+    );
 }
 
 #[tokio::test]

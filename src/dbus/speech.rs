@@ -38,10 +38,13 @@ impl Speech {
 
     fn refused(&self, error: SpeechError) -> Error {
         match error {
-            SpeechError::NoVoiceForLanguage(tag) => self.ctx.invalid(Msg::OptionValue {
+            SpeechError::NoVoiceForLanguage(tag, station) => self.ctx.invalid(Msg::OptionValue {
                 key: "language".into(),
                 got: tag,
-                allowed: "auto, kk, ru, en".into(),
+                allowed: std::iter::once("auto")
+                    .chain(station.iter().map(|l| l.code()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
             SpeechError::NoSuchVoice(id) => Error::NotFound(
                 Msg::OptionValue {

@@ -320,7 +320,14 @@ fn open_device(
     let on_error = {
         let events = events.clone();
         move |e: cpal::Error| {
-            let _ = events.send(PlayerEvent::Lost(e.to_string()));
+            use cpal::ErrorKind::*;
+            match e.kind() {
+                // cpal recovers from these itself; a busy machine causes them.
+                Xrun | DeviceChanged | RealtimeDenied => tracing::debug!("audio: {e}"),
+                _ => {
+                    let _ = events.send(PlayerEvent::Lost(e.to_string()));
+                }
+            }
         }
     };
     let feeder = Feeder {

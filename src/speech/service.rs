@@ -55,7 +55,7 @@ impl SpeechConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpeechError {
     #[error("no voice for language {0}")]
-    NoVoiceForLanguage(String),
+    NoVoiceForLanguage(String, Vec<Lang>),
     #[error("no voice profile {0}")]
     NoSuchVoice(String),
     #[error("the speech thread has stopped")]
@@ -342,7 +342,9 @@ impl Speaker {
             (None, LanguageChoice::Tag(tag)) => {
                 let lang = Lang::from_locale(tag)
                     .filter(|l| languages.contains(l))
-                    .ok_or_else(|| SpeechError::NoVoiceForLanguage(tag.clone()))?;
+                    .ok_or_else(|| {
+                        SpeechError::NoVoiceForLanguage(tag.clone(), languages.clone())
+                    })?;
                 Some(lang)
             }
         };

@@ -159,7 +159,17 @@ pub const DEFAULT_CONFIG: &str = "[station]\nlanguages = [\"en\", \"kk\", \"ru\"
 impl Daemon {
     /// Starts oqud on `bus` with `config` and waits until it owns its name.
     pub async fn start(bus: &Bus, config: &Path, extra: &[&str]) -> Daemon {
-        let daemon = Daemon::spawn(bus, config, extra);
+        Daemon::start_with_env(bus, config, extra, &[]).await
+    }
+
+    /// Like `start`, with extra environment variables (a sound server, say).
+    pub async fn start_with_env(
+        bus: &Bus,
+        config: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        let daemon = Daemon::spawn_with_env(bus, config, extra, env);
         let conn = bus.connect().await;
         let dbus = zbus::fdo::DBusProxy::new(&conn).await.expect("bus proxy");
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -180,6 +190,10 @@ impl Daemon {
 
     /// Starts oqud without waiting.
     pub fn spawn(bus: &Bus, config: &Path, extra: &[&str]) -> Daemon {
+        Daemon::spawn_with_env(bus, config, extra, &[])
+    }
+
+    fn spawn_with_env(bus: &Bus, config: &Path, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let log = bus.dir.path().join(format!("oqud-{}.log", rand_suffix()));
         let log_file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(OQUD)
@@ -193,6 +207,9 @@ impl Daemon {
             .env("OQU_LOG", "debug")
             .env_remove("OQU_LANG")
             .env("LANG", "C.UTF-8")
+            // No sound unless a test gives its own sound server.
+            .env("PULSE_SERVER", "unix:/nonexistent/oqu-test-no-sound")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
@@ -332,4 +349,137 @@ pub fn error_of<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String)
         }
         other => panic!("expected a D-Bus error reply, got {other:?}"),
     }
+}
+
+/// A private PulseAudio with one null sink, as FIELD-NOTES describes: what
+/// oqud plays there is recorded from the sink's monitor.
+pub struct Pulse {
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Pulse {
+    pub fn start() -> Pulse {
+        require("pulseaudio", "pulseaudio");
+        require("parec", "pulseaudio-utils");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let socket = dir.path().join("native");
+        let child = Command::new("pulseaudio")
+            .args([
+                "-n",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--disable-shm",
+            ])
+            .arg("-L")
+            .arg("module-null-sink sink_name=nullsink rate=22050 channels=1")
+            .arg("-L")
+            .arg(format!(
+                "module-native-protocol-unix socket={} auth-anonymous=1",
+                socket.display()
+            ))
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pulseaudio");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "pulseaudio did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Pulse { dir, child }
+    }
+
+    pub fn server(&self) -> String {
+        format!("unix:{}", self.dir.path().join("native").display())
+    }
+
+    /// Starts recording the null sink (mono, 16-bit, 22050 Hz).
+    pub fn record(&self) -> Recording {
+        let path = self.dir.path().join(format!("rec-{}.raw", rand_suffix()));
+        let child = Command::new("parec")
+            .args([
+                "-d",
+                "nullsink.monitor",
+                "--format=s16le",
+                "--rate=22050",
+                "--channels=1",
+                "--latency-msec=10",
+            ])
+            .arg(&path)
+            .env("PULSE_SERVER", self.server())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start parec");
+        // parec needs a moment to connect; what it misses is silence anyway.
+        std::thread::sleep(Duration::from_millis(300));
+        Recording {
+            child: Some(child),
+            path,
+        }
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Recording {
+    child: Option<Child>,
+    path: PathBuf,
+}
+
+pub const RATE: usize = 22050;
+
+impl Recording {
+    /// Stops recording and returns the samples.
+    pub fn finish(mut self) -> Vec<i16> {
+        if let Some(mut child) = self.child.take() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGINT,
+            );
+            let _ = wait_timeout(&mut child, Duration::from_secs(5));
+            let _ = child.kill();
+        }
+        let bytes = std::fs::read(&self.path).unwrap_or_default();
+        bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect()
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Seconds of audio louder than speech's quietest parts, in 10 ms windows.
+pub fn loud_seconds(samples: &[i16]) -> f64 {
+    let window = RATE / 100;
+    samples
+        .chunks(window)
+        .filter(|w| w.iter().map(|s| i64::from(*s).abs()).max().unwrap_or(0) > 1500)
+        .count() as f64
+        / 100.0
+}
+
+/// Index of the last sample louder than `level`.
+pub fn last_loud(samples: &[i16], level: i16) -> Option<usize> {
+    samples
+        .iter()
+        .rposition(|s| s.unsigned_abs() > level.unsigned_abs())
 }

@@ -1,0 +1,322 @@
+//! Speech through the real eSpeak NG, played into a private PulseAudio null
+//! sink and recorded from its monitor: what the tests check is what was heard.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use oqu::client::{Dict, SpeechProxy, StationProxy};
+use support::{error_of, last_loud, loud_seconds, Bus, Daemon, Pulse, RATE};
+use zbus::zvariant::{OwnedValue, Value};
+
+fn options(entries: &[(&str, Value<'static>)]) -> Dict {
+    entries
+        .iter()
+        .map(|(k, v)| (k.to_string(), OwnedValue::try_from(v.clone()).unwrap()))
+        .collect()
+}
+
+/// What one utterance did, as signals told it.
+#[derive(Debug, Default)]
+struct Heard {
+    started: bool,
+    words: Vec<(u32, u32)>,
+    completed: Option<bool>,
+}
+
+struct Listener {
+    started: zbus::proxy::SignalStream<'static>,
+    words: zbus::proxy::SignalStream<'static>,
+    finished: zbus::proxy::SignalStream<'static>,
+}
+
+impl Listener {
+    async fn new(speech: &SpeechProxy<'static>) -> Listener {
+        Listener {
+            started: speech.inner().receive_signal("Started").await.unwrap(),
+            words: speech.inner().receive_signal("Word").await.unwrap(),
+            finished: speech.inner().receive_signal("Finished").await.unwrap(),
+        }
+    }
+
+    /// Collects events of `id` until it finishes (or `within` passes).
+    async fn until_finished(&mut self, id: u64, within: Duration) -> Heard {
+        let mut heard = Heard::default();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            tokio::select! {
+                Some(m) = self.started.next() => {
+                    if m.body().deserialize::<u64>().unwrap() == id { heard.started = true; }
+                }
+                Some(m) = self.words.next() => {
+                    let (i, s, e): (u64, u32, u32) = m.body().deserialize().unwrap();
+                    if i == id { heard.words.push((s, e)); }
+                }
+                Some(m) = self.finished.next() => {
+                    let (i, done): (u64, bool) = m.body().deserialize().unwrap();
+                    if i == id { heard.completed = Some(done); return heard; }
+                }
+                _ = tokio::time::sleep_until(deadline) => return heard,
+            }
+        }
+    }
+
+    async fn until_started(&mut self, id: u64, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            tokio::select! {
+                Some(m) = self.started.next() => {
+                    if m.body().deserialize::<u64>().unwrap() == id { return true; }
+                }
+                _ = tokio::time::sleep_until(deadline) => return false,
+            }
+        }
+    }
+}
+
+async fn start_with_sound(config: &str) -> (Bus, Pulse, Daemon, zbus::Connection) {
+    let pulse = Pulse::start();
+    let bus = Bus::session();
+    let path = bus.file("station.toml", config);
+    let daemon =
+        Daemon::start_with_env(&bus, &path, &[], &[("PULSE_SERVER", &pulse.server())]).await;
+    let conn = bus.connect().await;
+    (bus, pulse, daemon, conn)
+}
+
+const CONFIG: &str = "[station]\nlanguages = [\"kk\", \"ru\", \"en\"]\n";
+
+#[tokio::test]
+async fn kazakh_speech_is_heard_and_words_are_reported_in_the_callers_text() {
+    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let recording = pulse.record();
+
+    let text = "Абай Құнанбайұлы ұлы ақын.";
+    let id = speech
+        .speak(text, options(&[("language", Value::from("kk"))]))
+        .await
+        .unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let samples = recording.finish();
+
+    assert!(heard.started, "no Started signal");
+    assert_eq!(heard.completed, Some(true));
+    let words: Vec<String> = heard
+        .words
+        .iter()
+        .map(|(s, e)| {
+            text.chars()
+                .skip(*s as usize)
+                .take((e - s) as usize)
+                .collect()
+        })
+        .collect();
+    assert_eq!(words, vec!["Абай", "Құнанбайұлы", "ұлы", "ақын"]);
+    let loud = loud_seconds(&samples);
+    assert!(
+        loud > 1.0 && loud < 5.0,
+        "{loud} s of audible speech recorded"
+    );
+}
+
+#[tokio::test]
+async fn stop_cuts_speech_at_once() {
+    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let recording = pulse.record();
+    let recording_started = Instant::now();
+
+    let long = "Кітапханада оқырмандарға арналған инклюзивті аймақ бар. ".repeat(20);
+    let id = speech.speak(&long, Dict::new()).await.unwrap();
+    assert!(listener.until_started(id, Duration::from_secs(10)).await);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let stopped_at = recording_started.elapsed();
+    speech.stop().await.unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(5)).await;
+    assert_eq!(
+        heard.completed,
+        Some(false),
+        "Stop must finish the utterance as not completed"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let samples = recording.finish();
+
+    // Twenty sentences would take over a minute; only what played before Stop is heard.
+    let loud = loud_seconds(&samples);
+    assert!(loud > 0.3 && loud < 2.5, "{loud} s heard");
+    let last = last_loud(&samples, 1500).expect("something was heard") as f64 / RATE as f64;
+    let stop = stopped_at.as_secs_f64();
+    assert!(
+        last < stop + 0.25,
+        "sound went on {:.3} s after Stop",
+        last - stop
+    );
+    assert!(!speech.speaking().await.unwrap());
+}
+
+#[tokio::test]
+async fn priorities_follow_speech_dispatcher() {
+    let (_bus, _pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let long = "Бұл ұзақ мәтін, оны тыңдау үшін уақыт керек. ".repeat(10);
+
+    // A text message is cancelled by a message.
+    let text = speech
+        .speak(&long, options(&[("priority", Value::from("text"))]))
+        .await
+        .unwrap();
+    assert!(listener.until_started(text, Duration::from_secs(10)).await);
+    let message = speech.speak("Жаңа хабар.", Dict::new()).await.unwrap();
+    assert_eq!(
+        listener
+            .until_finished(text, Duration::from_secs(5))
+            .await
+            .completed,
+        Some(false)
+    );
+    assert_eq!(
+        listener
+            .until_finished(message, Duration::from_secs(10))
+            .await
+            .completed,
+        Some(true)
+    );
+
+    // A notification is dropped while anything else speaks.
+    let busy = speech.speak(&long, Dict::new()).await.unwrap();
+    assert!(listener.until_started(busy, Duration::from_secs(10)).await);
+    let note = speech
+        .speak(
+            "Ескерту.",
+            options(&[("priority", Value::from("notification"))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listener
+            .until_finished(note, Duration::from_secs(5))
+            .await
+            .completed,
+        Some(false)
+    );
+
+    // Important interrupts the message, which starts again afterwards.
+    let important = speech
+        .speak(
+            "Маңызды!",
+            options(&[("priority", Value::from("important"))]),
+        )
+        .await
+        .unwrap();
+    let heard = listener
+        .until_finished(important, Duration::from_secs(10))
+        .await;
+    assert!(heard.started);
+    assert_eq!(heard.completed, Some(true));
+    assert!(
+        listener.until_started(busy, Duration::from_secs(10)).await,
+        "the interrupted message did not resume"
+    );
+    speech.stop().await.unwrap();
+    assert_eq!(
+        listener
+            .until_finished(busy, Duration::from_secs(5))
+            .await
+            .completed,
+        Some(false)
+    );
+}
+
+#[tokio::test]
+async fn one_clients_stop_leaves_anothers_speech_alone() {
+    let (bus, _pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let other = bus.connect().await;
+    let mine = SpeechProxy::new(&conn).await.unwrap();
+    let theirs = SpeechProxy::new(&other).await.unwrap();
+    let mut listener = Listener::new(&mine).await;
+    let id = mine.speak("Менің сөзім бар.", Dict::new()).await.unwrap();
+    assert!(listener.until_started(id, Duration::from_secs(10)).await);
+    theirs.stop().await.unwrap();
+    assert_eq!(
+        listener
+            .until_finished(id, Duration::from_secs(10))
+            .await
+            .completed,
+        Some(true)
+    );
+}
+
+#[tokio::test]
+async fn without_a_sound_device_speech_still_finishes_and_status_says_why() {
+    let bus = Bus::session();
+    let path = bus.file(
+        "station.toml",
+        "[station]\nlanguages = [\"en\", \"kk\", \"ru\"]\n",
+    );
+    // The default PULSE_SERVER of the test daemon points nowhere: no sound device.
+    let _daemon = Daemon::start(&bus, &path, &[]).await;
+    let conn = bus.connect().await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let started = Instant::now();
+    let id = speech.speak("Hello, reader.", Dict::new()).await.unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(10)).await;
+    assert_eq!(heard.completed, Some(true));
+    assert_eq!(heard.words.len(), 2);
+    // Paced like real playback, not dropped at once.
+    assert!(started.elapsed() > Duration::from_millis(500));
+
+    let status = StationProxy::new(&conn)
+        .await
+        .unwrap()
+        .status()
+        .await
+        .unwrap();
+    let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
+    let sound = problems
+        .iter()
+        .find(|p| String::try_from(p["code"].clone()).unwrap() == "audio-output-missing")
+        .expect("Status names the missing sound device");
+    let reason = String::try_from(sound["reason"].clone()).unwrap();
+    assert!(
+        reason.starts_with("No sound device: speech is not heard"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn bad_speech_requests_are_refused_clearly() {
+    let bus = Bus::session();
+    let path = bus.file("station.toml", "[station]\nlanguages = [\"en\", \"kk\"]\n");
+    let _daemon = Daemon::start(&bus, &path, &[]).await;
+    let conn = bus.connect().await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let (name, message) = error_of(
+        speech
+            .speak("x", options(&[("language", Value::from("ru"))]))
+            .await,
+    );
+    assert_eq!(name, "org.oqu.Oqu1.Error.InvalidArgument");
+    assert_eq!(
+        message,
+        "\"language\" cannot be \"ru\". Allowed: auto, en, kk."
+    );
+    let (name, _) = error_of(
+        speech
+            .speak("x", options(&[("voice", Value::from("nope"))]))
+            .await,
+    );
+    assert_eq!(name, "org.oqu.Oqu1.Error.NotFound");
+    let voices = speech.list_voices().await.unwrap();
+    let ids: Vec<&str> = voices.iter().map(|v| v.0.as_str()).collect();
+    assert!(
+        ids.contains(&"kk-espeak") && ids.contains(&"ru-espeak") && ids.contains(&"en-espeak"),
+        "{ids:?}"
+    );
+}
