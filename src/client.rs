@@ -99,3 +99,26 @@ pub trait Station {
     fn import_catalogue(&self, path: &str) -> zbus::Result<u32>;
     fn silence_all(&self) -> zbus::Result<()>;
 }
+
+#[proxy(
+    interface = "org.freedesktop.Speech.Provider",
+    default_service = "org.oqu.Oqu1.Speech.Provider",
+    default_path = "/org/oqu/Oqu1/Speech/Provider"
+)]
+pub trait SpeechProvider {
+    #[allow(clippy::too_many_arguments)]
+    fn synthesize(
+        &self,
+        pipe_fd: zbus::zvariant::Fd<'_>,
+        text: &str,
+        voice_id: &str,
+        pitch: f64,
+        rate: f64,
+        is_ssml: bool,
+        language: &str,
+    ) -> zbus::Result<()>;
+    #[zbus(property)]
+    fn name(&self) -> zbus::Result<String>;
+    #[zbus(property)]
+    fn voices(&self) -> zbus::Result<Vec<(String, String, String, u64, Vec<String>)>>;
+}

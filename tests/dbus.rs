@@ -506,20 +506,15 @@ async fn sighup_reloads_like_station_reload() {
 }
 
 #[tokio::test]
-async fn the_spiel_provider_name_is_reserved_with_no_voices() {
+async fn the_spiel_provider_lists_the_station_voices() {
     let (_bus, _daemon, conn) = start(DEFAULT_CONFIG).await;
-    let props = zbus::fdo::PropertiesProxy::builder(&conn)
-        .destination("org.oqu.Oqu1.Speech.Provider")
-        .unwrap()
-        .path("/org/oqu/Oqu1/Speech/Provider")
-        .unwrap()
-        .build()
-        .await
-        .unwrap();
-    let iface = zbus::names::InterfaceName::try_from("org.freedesktop.Speech.Provider").unwrap();
-    let all = props.get_all(iface).await.unwrap();
-    assert_eq!(String::try_from(all["Name"].clone()).unwrap(), "oqu");
-    let voices =
-        Vec::<(String, String, String, u64, Vec<String>)>::try_from(all["Voices"].clone()).unwrap();
-    assert!(voices.is_empty());
+    let provider = oqu::client::SpeechProviderProxy::new(&conn).await.unwrap();
+    assert_eq!(provider.name().await.unwrap(), "oqu");
+    let voices = provider.voices().await.unwrap();
+    let kk = voices
+        .iter()
+        .find(|v| v.1 == "kk-espeak")
+        .expect("kk-espeak listed");
+    assert_eq!(kk.2, "audio/x-raw,format=S16LE,channels=1,rate=22050");
+    assert_eq!(kk.4, vec!["kk".to_string()]);
 }

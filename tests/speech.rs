@@ -320,3 +320,69 @@ async fn bad_speech_requests_are_refused_clearly() {
         "{ids:?}"
     );
 }
+
+#[tokio::test]
+async fn a_spiel_client_reads_the_stream_with_word_events() {
+    let bus = Bus::session();
+    let path = bus.file("station.toml", CONFIG);
+    let _daemon = Daemon::start(&bus, &path, &[]).await;
+    let conn = bus.connect().await;
+    let provider = oqu::client::SpeechProviderProxy::new(&conn).await.unwrap();
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    provider
+        .synthesize(
+            zbus::zvariant::Fd::from(&write_end),
+            "Война и мир",
+            "ru-espeak",
+            1.0,
+            1.0,
+            false,
+            "",
+        )
+        .await
+        .unwrap();
+    drop(write_end);
+    let mut stream = Vec::new();
+    std::io::Read::read_to_end(&mut std::fs::File::from(read_end), &mut stream).unwrap();
+    assert_eq!(&stream[..4], b"0.01", "Spiel stream header");
+    let mut reader = spiel::Reader::from(stream);
+    let mut audio = Vec::new();
+    let mut words = Vec::new();
+    while let Ok(message) = reader.try_read() {
+        match message {
+            spiel::MessageOwned::Audio(bytes) => audio.extend(
+                bytes
+                    .chunks_exact(2)
+                    .map(|b| i16::from_le_bytes([b[0], b[1]])),
+            ),
+            spiel::MessageOwned::Event(e) => words.push((e.start, e.end)),
+            spiel::MessageOwned::Version(_) => {}
+        }
+    }
+    assert_eq!(words, vec![(0, 5), (6, 7), (8, 11)]);
+    let loud = loud_seconds(&audio);
+    assert!(loud > 0.4 && loud < 3.0, "{loud}");
+}
+
+#[tokio::test]
+async fn oqu_say_to_writes_a_wav_file() {
+    let bus = Bus::session();
+    let path = bus.file("station.toml", CONFIG);
+    let _daemon = Daemon::start(&bus, &path, &[]).await;
+    let wav = bus.dir.path().join("abai.wav");
+    let run = support::oqu(
+        &bus,
+        &["say", "--to", wav.to_str().unwrap(), "Абай Құнанбайұлы."],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (1, 22050, 16)
+    );
+    let samples: Vec<i16> = reader.into_samples::<i16>().map(Result::unwrap).collect();
+    let loud = loud_seconds(&samples);
+    assert!(loud > 0.5 && loud < 4.0, "{loud}");
+}

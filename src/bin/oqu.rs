@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use oqu::client::{
-    BrailleProxy, Dict, LibraryProxy, ListenProxy, ReaderProxy, SpeechProxy, StationProxy,
+    BrailleProxy, Dict, LibraryProxy, ListenProxy, ReaderProxy, SpeechProviderProxy, SpeechProxy,
+    StationProxy,
 };
 use oqu::i18n::{Label, Lang, Msg};
 use serde_json::{json, Value as Json};
@@ -52,6 +53,9 @@ enum Command {
         /// A voice profile id.
         #[arg(long)]
         voice: Option<String>,
+        /// Write the speech to this WAV file instead of playing it.
+        #[arg(long, value_name = "FILE.wav")]
+        to: Option<PathBuf>,
         #[arg(required = true)]
         text: Vec<String>,
     },
@@ -290,9 +294,38 @@ async fn run(cli: &Cli, lang: Lang) -> Result<(), Failure> {
         }
         Command::Say {
             lang: text_lang,
+            voice,
+            to: Some(file),
+            text,
+            ..
+        } => {
+            let provider = proxy!(SpeechProviderProxy);
+            let samples = say_to_file(&provider, &text.join(" "), voice, text_lang, file)
+                .await
+                .map_err(|e| match e {
+                    SayToFile::Bus(e) => fail(e),
+                    SayToFile::File(detail) => Failure {
+                        code: EXIT_REFUSED,
+                        name: "org.oqu.Oqu1.Error.Failed".into(),
+                        message: Msg::FileRefused {
+                            location: file.display().to_string(),
+                            detail,
+                        }
+                        .render(lang),
+                    },
+                })?;
+            done(
+                cli,
+                &file.display().to_string(),
+                json!({"file": file.display().to_string(), "samples": samples}),
+            );
+        }
+        Command::Say {
+            lang: text_lang,
             priority,
             voice,
             text,
+            to: None,
         } => {
             let mut options = Dict::new();
             option(&mut options, "language", text_lang.clone());
@@ -409,6 +442,79 @@ async fn run(cli: &Cli, lang: Lang) -> Result<(), Failure> {
         Command::Completions { .. } => {}
     }
     Ok(())
+}
+
+enum SayToFile {
+    Bus(zbus::Error),
+    File(String),
+}
+
+/// Speech into a WAV file, through the Spiel provider: oqud streams the audio
+/// into a pipe and this process writes the file, so the file belongs to the
+/// person who asked, not to the daemon.
+async fn say_to_file(
+    provider: &SpeechProviderProxy<'_>,
+    text: &str,
+    voice: &Option<String>,
+    language: &Option<String>,
+    file: &std::path::Path,
+) -> Result<u64, SayToFile> {
+    let voices = provider.voices().await.map_err(SayToFile::Bus)?;
+    let format = voices
+        .iter()
+        .find(|v| Some(&v.1) == voice.as_ref())
+        .or_else(|| voices.first())
+        .map(|v| v.2.clone())
+        .unwrap_or_default();
+    let rate: u32 = format
+        .split(',')
+        .find_map(|part| part.strip_prefix("rate="))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(22050);
+    let (read_end, write_end) = nix::unistd::pipe().map_err(|e| SayToFile::File(e.to_string()))?;
+    let language = language.clone().filter(|l| l != "auto").unwrap_or_default();
+    provider
+        .synthesize(
+            zbus::zvariant::Fd::from(&write_end),
+            text,
+            voice.as_deref().unwrap_or(""),
+            1.0,
+            1.0,
+            false,
+            &language,
+        )
+        .await
+        .map_err(SayToFile::Bus)?;
+    // Our copy of the write end must close, or the read never ends.
+    drop(write_end);
+    let stream = tokio::task::spawn_blocking(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(read_end), &mut bytes).map(|_| bytes)
+    })
+    .await
+    .map_err(|e| SayToFile::File(e.to_string()))?
+    .map_err(|e| SayToFile::File(e.to_string()))?;
+    let mut reader = spiel::Reader::from(stream);
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav =
+        hound::WavWriter::create(file, spec).map_err(|e| SayToFile::File(e.to_string()))?;
+    let mut samples = 0u64;
+    while let Ok(message) = reader.try_read() {
+        if let spiel::MessageOwned::Audio(bytes) = message {
+            for pair in bytes.chunks_exact(2) {
+                wav.write_sample(i16::from_le_bytes([pair[0], pair[1]]))
+                    .map_err(|e| SayToFile::File(e.to_string()))?;
+                samples += 1;
+            }
+        }
+    }
+    wav.finalize().map_err(|e| SayToFile::File(e.to_string()))?;
+    Ok(samples)
 }
 
 /// oqud runs elsewhere with another working directory: send it absolute paths.

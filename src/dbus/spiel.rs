@@ -1,12 +1,13 @@
-//! `org.freedesktop.Speech.Provider` (Spiel), so any Spiel client can find
-//! the station. The name is taken now so nothing else claims it; until the
-//! speech subsystem exists the provider lists no voices and refuses to speak.
+//! `org.freedesktop.Speech.Provider` (Spiel): the station's voices for any
+//! Spiel client, streamed as `audio/x-spiel` into the pipe the client gives.
 
 use zbus::interface;
 use zbus::zvariant::OwnedFd;
 
 use super::{Context, Error};
-use crate::i18n::Subsystem;
+use crate::i18n::{Msg, Subsystem};
+use crate::requests::MAX_SPEAK_CHARS;
+use crate::speech::spiel::{self, Request};
 
 pub struct Provider {
     ctx: Context,
@@ -32,10 +33,57 @@ impl Provider {
         is_ssml: bool,
         language: &str,
     ) -> Result<(), Error> {
-        // Dropping the pipe closes it, so a waiting client sees the end at once.
-        drop(pipe_fd);
-        let _ = (text, voice_id, pitch, rate, is_ssml, language);
-        Err(self.ctx.not_built(Subsystem::Speech))
+        self.ctx.check_len("text", text, MAX_SPEAK_CHARS)?;
+        let Some(speech) = &self.ctx.speech else {
+            return Err(self.ctx.not_built(Subsystem::Speech));
+        };
+        let config = speech
+            .config()
+            .await
+            .map_err(|_| self.ctx.shutting_down())?;
+        let voice = match voice_id {
+            "" => None,
+            id => Some(
+                config
+                    .profiles
+                    .iter()
+                    .find(|v| v.id == id)
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::NotFound(
+                            Msg::OptionValue {
+                                key: "voice_id".into(),
+                                got: id.chars().take(64).collect(),
+                                allowed: config
+                                    .profiles
+                                    .iter()
+                                    .map(|v| v.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            }
+                            .render(self.ctx.lang()),
+                        )
+                    })?,
+            ),
+        };
+        let text = text.to_owned();
+        let language = language.to_owned();
+        let pipe = std::fs::File::from(std::os::fd::OwnedFd::from(pipe_fd));
+        // The client reads while we write: synthesis runs beside the reply.
+        tokio::task::spawn_blocking(move || {
+            let request = Request {
+                text: &text,
+                voice: voice.as_ref(),
+                language: &language,
+                rate,
+                pitch,
+                ssml: is_ssml,
+            };
+            if let Err(e) = spiel::synthesize(&config, &request, pipe) {
+                tracing::debug!("Spiel stream ended early: {e}");
+            }
+        });
+        Ok(())
     }
 
     /// The provider's name as Spiel clients show it.
@@ -45,9 +93,27 @@ impl Provider {
     }
 
     /// (name, id, output format, features, languages) of every voice.
-    // None until the speech subsystem exists.
     #[zbus(property)]
     async fn voices(&self) -> Vec<(String, String, String, u64, Vec<String>)> {
-        Vec::new()
+        let Some(speech) = &self.ctx.speech else {
+            return Vec::new();
+        };
+        let rate = crate::speech::espeak::sample_rate().unwrap_or(22050);
+        match speech.config().await {
+            Ok(config) => config
+                .profiles
+                .into_iter()
+                .map(|v| {
+                    (
+                        v.name,
+                        v.id,
+                        spiel::output_format(rate),
+                        0,
+                        vec![v.lang.code().to_owned()],
+                    )
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
     }
 }

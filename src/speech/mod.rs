@@ -5,4 +5,5 @@ pub mod espeak;
 pub mod player;
 pub mod prepare;
 pub mod service;
+pub mod spiel;
 pub mod text;

@@ -43,11 +43,11 @@ pub struct SpeechConfig {
 }
 
 impl SpeechConfig {
-    fn voice_for(&self, lang: Lang) -> Option<&Voice> {
+    pub fn voice_for(&self, lang: Lang) -> Option<&Voice> {
         self.voices.iter().find(|v| v.lang == lang)
     }
 
-    fn languages(&self) -> Vec<Lang> {
+    pub fn languages(&self) -> Vec<Lang> {
         self.voices.iter().map(|v| v.lang).collect()
     }
 }
@@ -91,6 +91,7 @@ enum Message {
     Resume(String),
     SilenceAll,
     Voices(oneshot::Sender<Vec<Voice>>),
+    Config(oneshot::Sender<SpeechConfig>),
     Output(oneshot::Sender<OutputState>),
     Configure(SpeechConfig),
     Player(PlayerEvent),
@@ -142,6 +143,13 @@ impl SpeechHandle {
     pub async fn voices(&self) -> Result<Vec<Voice>, SpeechError> {
         let (reply, answer) = oneshot::channel();
         self.send(Message::Voices(reply))?;
+        answer.await.map_err(|_| SpeechError::Gone)
+    }
+
+    /// The voices in force (for the Spiel provider, which synthesises on its own).
+    pub async fn config(&self) -> Result<SpeechConfig, SpeechError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Message::Config(reply))?;
         answer.await.map_err(|_| SpeechError::Gone)
     }
 
@@ -293,6 +301,9 @@ impl Speaker {
             Message::SilenceAll => self.cancel_where(|_| true),
             Message::Voices(reply) => {
                 let _ = reply.send(self.config.profiles.clone());
+            }
+            Message::Config(reply) => {
+                let _ = reply.send(self.config.clone());
             }
             Message::Output(reply) => {
                 let _ = reply.send(OutputState {
