@@ -25,19 +25,19 @@ ensure_rust() {
     [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
   fi
   if ! command -v cargo >/dev/null 2>&1; then
-    echo "oqu: Rust is missing. Install Rust 1.80 or newer with rustup (https://rustup.rs);" >&2
+    echo "oqu: Rust is missing. Install Rust 1.87 or newer with rustup (https://rustup.rs);" >&2
     echo "oqu: Debian 12's own rustc (1.63) is too old for oqu's dependencies." >&2
     exit 1
   fi
   local version
   version=$(rustc --version | awk '{print $2}')
-  if [ "$(printf '%s\n1.80.0\n' "$version" | sort -V | head -n1)" != "1.80.0" ]; then
-    echo "oqu: Rust $version is too old; oqu needs 1.80 or newer (rustup update)." >&2
+  if [ "$(printf '%s\n1.87.0\n' "$version" | sort -V | head -n1)" != "1.87.0" ]; then
+    echo "oqu: Rust $version is too old; oqu needs 1.87 or newer (rustup update)." >&2
     exit 1
   fi
 }
 
 # Packages oqud needs at run time, and the tests on top of them.
 OQU_RUN_PACKAGES=(dbus-daemon dbus-bin espeak-ng espeak-ng-data libasound2-plugins)
-OQU_BUILD_PACKAGES=(gcc pkg-config libasound2-dev libespeak-ng-dev libudev-dev)
+OQU_BUILD_PACKAGES=(gcc pkg-config libasound2-dev libespeak-ng-dev libudev-dev liblouis-dev liblouis-data)
 OQU_TEST_PACKAGES=(dbus-daemon dbus-bin util-linux espeak-ng-data pulseaudio pulseaudio-utils libasound2-plugins)

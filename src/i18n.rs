@@ -256,6 +256,39 @@ pub enum Msg {
         id: String,
         keys: String,
     },
+    /// liblouis built with a `widechar` other than 4 bytes.
+    LiblouisIncompatible {
+        got: i32,
+    },
+    /// liblouis could not load a braille table list; `detail` is liblouis's own text.
+    BrailleTableRefused {
+        tables: String,
+        detail: String,
+    },
+    BrailleTableMissing {
+        name: String,
+        searched: String,
+    },
+    BrailleTranslationFailed {
+        tables: String,
+        detail: String,
+    },
+    /// A symbol file (`voices/symbols/`) names a key that is not one character.
+    SymbolInvalid {
+        location: String,
+        got: String,
+    },
+    /// A symbol file gives a symbol, letter or spelling word nothing to say.
+    SymbolNameEmpty {
+        location: String,
+        symbol: String,
+    },
+    /// A symbol file states another language than its file name.
+    SymbolFileLanguage {
+        location: String,
+        expected: Lang,
+        got: String,
+    },
     // The `oqu` command's own words.
     DaemonNotRunning {
         bus: String,
@@ -581,6 +614,63 @@ impl Msg {
                 Kk => format!("Пернелер кестесі жоқ: «{keys}» («{id}» профилі)."),
                 Ru => format!("Нет таблицы клавиш «{keys}» (профиль «{id}»)."),
                 En => format!("Key table missing: \"{keys}\" (profile \"{id}\")."),
+            },
+            LiblouisIncompatible { got } => match lang {
+                Kk => format!(
+                    "liblouis сәйкес емес: widechar {got} байт, oqu-ға 4 байт керек. Debian-ның liblouis20 пакетін орнатыңыз."
+                ),
+                Ru => format!(
+                    "liblouis несовместима: widechar {got} байт, oqu нужно 4. Установите пакет liblouis20 из Debian."
+                ),
+                En => format!(
+                    "liblouis incompatible: widechar is {got} bytes, oqu needs 4. Install Debian's liblouis20."
+                ),
+            },
+            BrailleTableRefused { tables, detail } => match lang {
+                Kk => format!("Брайль кестесі қабылданбады: {tables}: {detail}"),
+                Ru => format!("Брайлевская таблица отклонена: {tables}: {detail}"),
+                En => format!("Braille table refused: {tables}: {detail}"),
+            },
+            BrailleTableMissing { name, searched } => match lang {
+                Kk => format!("Брайль кестесі табылмады: «{name}». Ізделген жерлер: {searched}."),
+                Ru => format!("Брайлевская таблица не найдена: «{name}». Искали в: {searched}."),
+                En => format!("Braille table not found: \"{name}\". Searched: {searched}."),
+            },
+            BrailleTranslationFailed { tables, detail } => match lang {
+                Kk => format!("Брайль аудармасы орындалмады ({tables}): {detail}"),
+                Ru => format!("Брайлевский перевод не выполнен ({tables}): {detail}"),
+                En => format!("Braille translation failed ({tables}): {detail}"),
+            },
+            SymbolInvalid { location, got } => match lang {
+                Kk => format!(
+                    "Таңба жарамсыз: «{got}» ({location}). Әр таңба бір ғана символ болуы керек."
+                ),
+                Ru => format!("Знак недопустим: «{got}» ({location}). Нужен ровно один символ."),
+                En => format!(
+                    "Symbol invalid: \"{got}\" ({location}). Each symbol is exactly one character."
+                ),
+            },
+            SymbolNameEmpty { location, symbol } => match lang {
+                Kk => format!("Таңба атауы бос: «{symbol}» ({location}). Айтылатын сөзді жазыңыз."),
+                Ru => format!(
+                    "Название знака пустое: «{symbol}» ({location}). Напишите, что произносить."
+                ),
+                En => format!("Symbol name empty: \"{symbol}\" ({location}). Write the words to say."),
+            },
+            SymbolFileLanguage {
+                location,
+                expected,
+                got,
+            } => match lang {
+                Kk => format!(
+                    "Таңбалар файлының тілі сәйкес емес: «{got}», керегі {expected} ({location})."
+                ),
+                Ru => format!(
+                    "Язык файла знаков не совпадает: «{got}», нужен {expected} ({location})."
+                ),
+                En => format!(
+                    "Symbol file language mismatch: \"{got}\", expected {expected} ({location})."
+                ),
             },
             DaemonNotRunning { bus } => match lang {
                 Kk => format!(

@@ -343,9 +343,16 @@ fn open_device(
             None,
         )
         .or_else(|first| {
-            let default = device
-                .default_output_config()
-                .map_err(|e| format!("{first}; {e}"))?;
+            // Both attempts usually fail for the same reason: say it once.
+            let both = |e: &dyn std::fmt::Display| {
+                let (a, b) = (first.to_string(), e.to_string());
+                if a == b {
+                    a
+                } else {
+                    format!("{a}; {b}")
+                }
+            };
+            let default = device.default_output_config().map_err(|e| both(&e))?;
             let config = default.config();
             let channels = usize::from(config.channels.max(1));
             let feeder = Feeder {
@@ -368,7 +375,7 @@ fn open_device(
                     on_error,
                     None,
                 )
-                .map_err(|e| format!("{first}; {e}"))
+                .map_err(|e| both(&e))
         })?;
     stream.play().map_err(|e| e.to_string())?;
     Ok(Output::Device {

@@ -8,7 +8,9 @@
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -189,6 +191,9 @@ pub fn spawn(
 /// moment, little enough that memory stays flat on a whole book.
 const LOOKAHEAD_SECONDS: usize = 2;
 
+/// How often a failed sound device is tried again.
+const REOPEN_EVERY: Duration = Duration::from_secs(5);
+
 /// Leading silence eSpeak puts before speech (about 40–50 ms) is cut up to this.
 const MAX_TRIM_MS: usize = 120;
 const SILENCE_LEVEL: i16 = 300;
@@ -211,7 +216,11 @@ struct Speaker {
     config: SpeechConfig,
     events: tokio::sync::mpsc::UnboundedSender<SpeechEvent>,
     player: Player,
+    /// Cleared when the player is replaced, so a dead stream's late errors are ignored.
+    player_current: Arc<AtomicBool>,
     output_problem: Option<String>,
+    /// When the configured output was last tried while speech went to the null output.
+    last_open_attempt: Instant,
     player_tx: Sender<Message>,
     sample_rate: u32,
     next_id: u64,
@@ -228,12 +237,14 @@ impl Speaker {
         player_tx: Sender<Message>,
     ) -> Speaker {
         let sample_rate = espeak::sample_rate().unwrap_or(22050);
-        let (player, output_problem) = open_player(&config.output, sample_rate, &player_tx);
+        let (player, output_problem, player_current) = open_player(&config.output, sample_rate, &player_tx);
         Speaker {
             config,
             events,
             player,
+            player_current,
             output_problem,
+            last_open_attempt: Instant::now(),
             player_tx,
             sample_rate,
             next_id: 1,
@@ -312,14 +323,12 @@ impl Speaker {
                 });
             }
             Message::Configure(config) => {
-                if config.output != self.config.output {
-                    self.cancel_where(|_| true);
-                    let (player, problem) =
-                        open_player(&config.output, self.sample_rate, &self.player_tx);
-                    self.player = player;
-                    self.output_problem = problem;
-                }
+                let reopen = config.output != self.config.output;
                 self.config = config;
+                if reopen {
+                    self.cancel_where(|_| true);
+                    self.reopen();
+                }
             }
             Message::Player(event) => self.on_player(event),
         }
@@ -409,7 +418,6 @@ impl Speaker {
                     self.cancel_where(|u| u.priority == Progress);
                     self.queue.push_back(utterance);
                 }
-                return;
             }
             Important => {
                 self.cancel_where(|u| matches!(u.priority, Notification | Progress));
@@ -485,11 +493,11 @@ impl Speaker {
             PlayerEvent::Lost(why) => {
                 tracing::warn!("audio output lost: {why}; reopening");
                 // Reopen (the default device may be back, or another takes its
-                // place); the utterance restarts on the new output.
-                let (player, problem) =
-                    open_player(&self.config.output, self.sample_rate, &self.player_tx);
-                self.player = player;
-                self.output_problem = problem.or(Some(why));
+                // place, or the null output); the utterance restarts there.
+                self.reopen();
+                if self.output_problem.is_none() && self.player.is_null() {
+                    self.output_problem = Some(why);
+                }
                 if let Some(playing) = self.playing.as_mut() {
                     playing.next = 0;
                 }
@@ -499,8 +507,26 @@ impl Speaker {
         }
     }
 
+    fn reopen(&mut self) {
+        self.player_current.store(false, Ordering::Relaxed);
+        let (player, problem, current) = open_player(&self.config.output, self.sample_rate, &self.player_tx);
+        self.player = player;
+        self.player_current = current;
+        self.output_problem = problem;
+        self.last_open_attempt = Instant::now();
+    }
+
     /// Starts the next utterance when nothing plays, and keeps synthesis ahead.
     fn advance(&mut self) {
+        // On the null output because the device failed: try it again now and
+        // then, between utterances, so sound comes back by itself.
+        let retry = self.output_problem.is_some()
+            && self.playing.is_none()
+            && self.config.output != OutputChoice::Null
+            && self.last_open_attempt.elapsed() > REOPEN_EVERY;
+        if retry {
+            self.reopen();
+        }
         if self.playing.is_none() {
             let next = self
                 .queue
@@ -561,20 +587,27 @@ impl Speaker {
     }
 }
 
-fn open_player(output: &OutputChoice, rate: u32, tx: &Sender<Message>) -> (Player, Option<String>) {
-    // Player events come back through the speech thread's own channel.
+fn open_player(output: &OutputChoice, rate: u32, tx: &Sender<Message>) -> (Player, Option<String>, Arc<AtomicBool>) {
+    // Player events come back through the speech thread's own channel, while
+    // this player is the current one.
     let (events, relay) = mpsc::channel::<PlayerEvent>();
     let forward = tx.clone();
+    let current = Arc::new(AtomicBool::new(true));
+    let still_current = Arc::clone(&current);
     let _ = std::thread::Builder::new()
         .name("oqu-audio-events".into())
         .spawn(move || {
             while let Ok(event) = relay.recv() {
+                if !still_current.load(Ordering::Relaxed) {
+                    break;
+                }
                 if forward.send(Message::Player(event)).is_err() {
                     break;
                 }
             }
         });
-    Player::open(output, rate, events)
+    let (player, problem) = Player::open(output, rate, events);
+    (player, problem, current)
 }
 
 fn synthesize_chunk(
