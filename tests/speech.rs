@@ -75,6 +75,18 @@ impl Listener {
     }
 }
 
+fn warnings(daemon: &Daemon) -> String {
+    daemon
+        .log_text()
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR") || l.contains("audio:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// These tests time real audio: one at a time, so they do not starve each other.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn start_with_sound(config: &str) -> (Bus, Pulse, Daemon, zbus::Connection) {
     let pulse = Pulse::start();
     let bus = Bus::session();
@@ -89,7 +101,8 @@ const CONFIG: &str = "[station]\nlanguages = [\"kk\", \"ru\", \"en\"]\n";
 
 #[tokio::test]
 async fn kazakh_speech_is_heard_and_words_are_reported_in_the_callers_text() {
-    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_bus, pulse, daemon, conn) = start_with_sound(CONFIG).await;
     let speech = SpeechProxy::new(&conn).await.unwrap();
     let mut listener = Listener::new(&speech).await;
     let recording = pulse.record();
@@ -103,7 +116,11 @@ async fn kazakh_speech_is_heard_and_words_are_reported_in_the_callers_text() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let samples = recording.finish();
 
-    assert!(heard.started, "no Started signal");
+    assert!(
+        heard.started,
+        "no Started signal: {heard:?}\n{}",
+        daemon.log_text()
+    );
     assert_eq!(heard.completed, Some(true));
     let words: Vec<String> = heard
         .words
@@ -125,6 +142,7 @@ async fn kazakh_speech_is_heard_and_words_are_reported_in_the_callers_text() {
 
 #[tokio::test]
 async fn stop_cuts_speech_at_once() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
     let speech = SpeechProxy::new(&conn).await.unwrap();
     let mut listener = Listener::new(&speech).await;
@@ -133,7 +151,7 @@ async fn stop_cuts_speech_at_once() {
 
     let long = "Кітапханада оқырмандарға арналған инклюзивті аймақ бар. ".repeat(20);
     let id = speech.speak(&long, Dict::new()).await.unwrap();
-    assert!(listener.until_started(id, Duration::from_secs(10)).await);
+    assert!(listener.until_started(id, Duration::from_secs(20)).await);
     tokio::time::sleep(Duration::from_millis(800)).await;
     let stopped_at = recording_started.elapsed();
     speech.stop().await.unwrap();
@@ -161,6 +179,7 @@ async fn stop_cuts_speech_at_once() {
 
 #[tokio::test]
 async fn priorities_follow_speech_dispatcher() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (_bus, _pulse, _daemon, conn) = start_with_sound(CONFIG).await;
     let speech = SpeechProxy::new(&conn).await.unwrap();
     let mut listener = Listener::new(&speech).await;
@@ -171,7 +190,7 @@ async fn priorities_follow_speech_dispatcher() {
         .speak(&long, options(&[("priority", Value::from("text"))]))
         .await
         .unwrap();
-    assert!(listener.until_started(text, Duration::from_secs(10)).await);
+    assert!(listener.until_started(text, Duration::from_secs(20)).await);
     let message = speech.speak("Жаңа хабар.", Dict::new()).await.unwrap();
     assert_eq!(
         listener
@@ -190,7 +209,7 @@ async fn priorities_follow_speech_dispatcher() {
 
     // A notification is dropped while anything else speaks.
     let busy = speech.speak(&long, Dict::new()).await.unwrap();
-    assert!(listener.until_started(busy, Duration::from_secs(10)).await);
+    assert!(listener.until_started(busy, Duration::from_secs(20)).await);
     let note = speech
         .speak(
             "Ескерту.",
@@ -235,13 +254,14 @@ async fn priorities_follow_speech_dispatcher() {
 
 #[tokio::test]
 async fn one_clients_stop_leaves_anothers_speech_alone() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (bus, _pulse, _daemon, conn) = start_with_sound(CONFIG).await;
     let other = bus.connect().await;
     let mine = SpeechProxy::new(&conn).await.unwrap();
     let theirs = SpeechProxy::new(&other).await.unwrap();
     let mut listener = Listener::new(&mine).await;
     let id = mine.speak("Менің сөзім бар.", Dict::new()).await.unwrap();
-    assert!(listener.until_started(id, Duration::from_secs(10)).await);
+    assert!(listener.until_started(id, Duration::from_secs(20)).await);
     theirs.stop().await.unwrap();
     assert_eq!(
         listener
@@ -254,6 +274,7 @@ async fn one_clients_stop_leaves_anothers_speech_alone() {
 
 #[tokio::test]
 async fn without_a_sound_device_speech_still_finishes_and_status_says_why() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let bus = Bus::session();
     let path = bus.file(
         "station.toml",
@@ -292,6 +313,7 @@ async fn without_a_sound_device_speech_still_finishes_and_status_says_why() {
 
 #[tokio::test]
 async fn bad_speech_requests_are_refused_clearly() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let bus = Bus::session();
     let path = bus.file("station.toml", "[station]\nlanguages = [\"en\", \"kk\"]\n");
     let _daemon = Daemon::start(&bus, &path, &[]).await;
@@ -323,6 +345,7 @@ async fn bad_speech_requests_are_refused_clearly() {
 
 #[tokio::test]
 async fn a_spiel_client_reads_the_stream_with_word_events() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let bus = Bus::session();
     let path = bus.file("station.toml", CONFIG);
     let _daemon = Daemon::start(&bus, &path, &[]).await;
@@ -366,6 +389,7 @@ async fn a_spiel_client_reads_the_stream_with_word_events() {
 
 #[tokio::test]
 async fn oqu_say_to_writes_a_wav_file() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let bus = Bus::session();
     let path = bus.file("station.toml", CONFIG);
     let _daemon = Daemon::start(&bus, &path, &[]).await;
@@ -385,4 +409,52 @@ async fn oqu_say_to_writes_a_wav_file() {
     let samples: Vec<i16> = reader.into_samples::<i16>().map(Result::unwrap).collect();
     let loud = loud_seconds(&samples);
     assert!(loud > 0.5 && loud < 4.0, "{loud}");
+}
+
+#[tokio::test]
+async fn losing_the_sound_device_mid_sentence_never_leaves_a_stuck_queue() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_bus, mut pulse, daemon, conn) = start_with_sound(CONFIG).await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let id = speech
+        .speak(
+            "Кітапханада оқырмандарға арналған инклюзивті аймақ бар.",
+            Dict::new(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        listener.until_started(id, Duration::from_secs(10)).await,
+        "{}",
+        daemon.log_text()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    pulse.kill();
+    // The sentence goes on (from its start) on whatever output is left, and ends.
+    let heard = listener.until_finished(id, Duration::from_secs(20)).await;
+    assert_eq!(
+        heard.completed,
+        Some(true),
+        "the utterance never finished after the device was lost"
+    );
+    // The queue still works.
+    let next = speech.speak("Тағы да.", Dict::new()).await.unwrap();
+    let heard = listener.until_finished(next, Duration::from_secs(10)).await;
+    assert!(heard.started);
+    assert_eq!(heard.completed, Some(true));
+    // And Status says what happened.
+    let status = StationProxy::new(&conn)
+        .await
+        .unwrap()
+        .status()
+        .await
+        .unwrap();
+    let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| String::try_from(p["code"].clone()).unwrap() == "audio-output-missing"),
+        "no audio-output-missing problem"
+    );
 }

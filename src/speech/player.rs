@@ -165,8 +165,10 @@ pub enum OutputChoice {
     Null,
 }
 
-/// How long one device period lasts: short, so Stop is heard at once.
-const PERIOD: Duration = Duration::from_millis(10);
+/// How long one device period lasts: short, so Stop is heard at once, but
+/// not so short that a busy machine starves the sound server (10 ms periods
+/// made the ALSA PulseAudio plugin fail with I/O errors under load).
+const PERIOD: Duration = Duration::from_millis(20);
 
 impl Player {
     /// Opens `choice`; when it cannot be opened, falls back to the null output

@@ -7,8 +7,8 @@
 //! back over the same channel, so the queue has a single owner and no locks.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -237,7 +237,8 @@ impl Speaker {
         player_tx: Sender<Message>,
     ) -> Speaker {
         let sample_rate = espeak::sample_rate().unwrap_or(22050);
-        let (player, output_problem, player_current) = open_player(&config.output, sample_rate, &player_tx);
+        let (player, output_problem, player_current) =
+            open_player(&config.output, sample_rate, &player_tx);
         Speaker {
             config,
             events,
@@ -491,13 +492,19 @@ impl Speaker {
                 self.emit(SpeechEvent::Finished(id, true));
             }
             PlayerEvent::Lost(why) => {
-                tracing::warn!("audio output lost: {why}; reopening");
-                // Reopen (the default device may be back, or another takes its
-                // place, or the null output); the utterance restarts there.
-                self.reopen();
-                if self.output_problem.is_none() && self.player.is_null() {
-                    self.output_problem = Some(why);
+                tracing::warn!("audio output lost: {why}");
+                if self.last_open_attempt.elapsed() < REOPEN_EVERY {
+                    // It failed again right after opening: rest it, speak to
+                    // the null output meanwhile, and try again later.
+                    self.use_null(why);
+                } else {
+                    // The default device may be back, or another takes its place.
+                    self.reopen();
+                    if self.output_problem.is_none() && self.player.is_null() {
+                        self.output_problem = Some(why);
+                    }
                 }
+                // The utterance starts again on the new output.
                 if let Some(playing) = self.playing.as_mut() {
                     playing.next = 0;
                 }
@@ -507,9 +514,20 @@ impl Speaker {
         }
     }
 
+    fn use_null(&mut self, why: String) {
+        self.player_current.store(false, Ordering::Relaxed);
+        let (player, _, current) =
+            open_player(&OutputChoice::Null, self.sample_rate, &self.player_tx);
+        self.player = player;
+        self.player_current = current;
+        self.output_problem = Some(why);
+        self.last_open_attempt = Instant::now();
+    }
+
     fn reopen(&mut self) {
         self.player_current.store(false, Ordering::Relaxed);
-        let (player, problem, current) = open_player(&self.config.output, self.sample_rate, &self.player_tx);
+        let (player, problem, current) =
+            open_player(&self.config.output, self.sample_rate, &self.player_tx);
         self.player = player;
         self.player_current = current;
         self.output_problem = problem;
@@ -587,7 +605,11 @@ impl Speaker {
     }
 }
 
-fn open_player(output: &OutputChoice, rate: u32, tx: &Sender<Message>) -> (Player, Option<String>, Arc<AtomicBool>) {
+fn open_player(
+    output: &OutputChoice,
+    rate: u32,
+    tx: &Sender<Message>,
+) -> (Player, Option<String>, Arc<AtomicBool>) {
     // Player events come back through the speech thread's own channel, while
     // this player is the current one.
     let (events, relay) = mpsc::channel::<PlayerEvent>();

@@ -398,6 +398,12 @@ impl Pulse {
         format!("unix:{}", self.dir.path().join("native").display())
     }
 
+    /// The sound server dies, as when a USB sound card is pulled out.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Starts recording the null sink (mono, 16-bit, 22050 Hz).
     pub fn record(&self) -> Recording {
         let path = self.dir.path().join(format!("rec-{}.raw", rand_suffix()));
