@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use oqu::client::{Dict, SpeechProxy};
-use support::{require, Bus, Daemon, Pulse};
+use support::{Bus, Daemon, Pulse, SpeechDispatcher};
 use zbus::zvariant::{OwnedValue, Value};
 
 const KK: [&str; 5] = [
@@ -185,53 +185,6 @@ impl Ssip {
         write!(self.stream, ".\r\n").expect("SSIP write");
         self.reply();
         sent
-    }
-}
-
-struct SpeechDispatcher {
-    child: Child,
-    socket: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl SpeechDispatcher {
-    fn start(pulse: &Pulse) -> SpeechDispatcher {
-        require(
-            "speech-dispatcher",
-            "speech-dispatcher speech-dispatcher-espeak-ng",
-        );
-        require("spd-say", "speech-dispatcher");
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("speechd.sock");
-        let child = Command::new("speech-dispatcher")
-            .args(["-s", "-t", "0", "-c", "unix_socket", "-S"])
-            .arg(&socket)
-            .arg("-P")
-            .arg(dir.path().join("pid"))
-            .arg("-L")
-            .arg(dir.path())
-            .env("PULSE_SERVER", pulse.server())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("speech-dispatcher");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "speech-dispatcher did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        SpeechDispatcher {
-            child,
-            socket,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for SpeechDispatcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

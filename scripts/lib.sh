@@ -39,5 +39,5 @@ ensure_rust() {
 
 # Packages oqud needs at run time, and the tests on top of them.
 OQU_RUN_PACKAGES=(dbus-daemon dbus-bin espeak-ng espeak-ng-data libasound2-plugins)
-OQU_BUILD_PACKAGES=(gcc pkg-config libasound2-dev libespeak-ng-dev libudev-dev liblouis-dev liblouis-data)
-OQU_TEST_PACKAGES=(dbus-daemon dbus-bin util-linux espeak-ng-data pulseaudio pulseaudio-utils libasound2-plugins brltty python3-brlapi socat)
+OQU_BUILD_PACKAGES=(gcc pkg-config libasound2-dev libespeak-ng-dev libudev-dev liblouis-dev liblouis-data libspeechd-dev libclang-dev)
+OQU_TEST_PACKAGES=(dbus-daemon dbus-bin util-linux espeak-ng-data pulseaudio pulseaudio-utils libasound2-plugins brltty python3-brlapi socat speech-dispatcher speech-dispatcher-espeak-ng)

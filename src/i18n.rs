@@ -140,9 +140,8 @@ pub enum Msg {
     AudioOutputMissing {
         why: String,
     },
-    SpeechDispatcherNotBuilt {
-        id: String,
-        lang: Lang,
+    SpeechDispatcherUnavailable {
+        why: String,
     },
     UnknownOption {
         key: String,
@@ -388,15 +387,15 @@ impl Msg {
                     "No sound device: speech is not heard ({why}). Check the speakers or set [speech] output."
                 ),
             },
-            SpeechDispatcherNotBuilt { id, lang: l } => match lang {
+            SpeechDispatcherUnavailable { why } => match lang {
                 Kk => format!(
-                    "Speech Dispatcher әзірге қосылмаған: «{id}» орнына {l}-espeak сөйлейді."
+                    "Speech Dispatcher жұмыс істемейді ({why}): орнына eSpeak NG сөйлейді, бір минуттан соң қайта тексеріледі."
                 ),
                 Ru => format!(
-                    "Speech Dispatcher пока не подключён: вместо «{id}» говорит {l}-espeak."
+                    "Speech Dispatcher не отвечает ({why}): вместо него говорит eSpeak NG, повторная проверка через минуту."
                 ),
                 En => format!(
-                    "Speech Dispatcher not built yet: {l}-espeak speaks instead of \"{id}\"."
+                    "Speech Dispatcher not answering ({why}): eSpeak NG speaks instead; tried again within a minute."
                 ),
             },
             UnknownOption { key, allowed } => {

@@ -14,7 +14,7 @@ use crate::config::{
 };
 use crate::i18n::{Lang, Msg, ProfileKind, Subsystem};
 use crate::speech::player::OutputChoice;
-use crate::speech::service::{OutputState, SpeechConfig, Voice};
+use crate::speech::service::{OutputState, SpeechConfig, Voice, VoiceEngine};
 
 /// What only the running subsystems know, for Status.
 #[derive(Debug, Clone, Default)]
@@ -104,10 +104,17 @@ impl Station {
     /// usable profile. Only eSpeak NG voices are spoken so far; a language
     /// configured with another engine falls back to its shipped eSpeak voice.
     pub fn speech_config(&self, probe: &dyn SystemProbe) -> SpeechConfig {
-        let usable = |p: &VoiceProfile| {
-            p.engine == Engine::EspeakNg && probe.espeak_voice_data(&p.voice).is_ok()
+        let usable = |p: &VoiceProfile| match p.engine {
+            Engine::EspeakNg => probe.espeak_voice_data(&p.voice).is_ok(),
+            Engine::SpeechDispatcher => probe.speech_dispatcher_installed(),
         };
         let voice = |p: &VoiceProfile, lang: Lang| Voice {
+            engine: match p.engine {
+                Engine::EspeakNg => VoiceEngine::Espeak,
+                Engine::SpeechDispatcher => VoiceEngine::SpeechDispatcher {
+                    module: p.module.clone(),
+                },
+            },
             id: p.id.clone(),
             name: p.name.clone(),
             lang,
@@ -150,9 +157,23 @@ impl Station {
             AudioOutput::Null => OutputChoice::Null,
             AudioOutput::Named(name) => OutputChoice::Named(name.clone()),
         };
+        let fallbacks = self
+            .config
+            .languages
+            .iter()
+            .filter_map(|lang| {
+                self.data
+                    .voices
+                    .get(&format!("{}-espeak", lang.code()))
+                    .map(|l| &l.value)
+                    .filter(|p| p.engine == Engine::EspeakNg && usable(p))
+                    .map(|p| voice(p, *lang))
+            })
+            .collect();
         SpeechConfig {
             voices,
             profiles,
+            fallbacks,
             output,
         }
     }
@@ -177,6 +198,13 @@ impl Station {
         let mut devices = vec![self.display_status(probe, &mut problems)];
         if let Some(output) = &running.speech_output {
             devices.push(audio_status(output, &mut problems));
+            if let Some(why) = &output.speechd_problem {
+                problems.push(Problem::error(
+                    "speech-dispatcher-unavailable",
+                    "speech-dispatcher",
+                    Msg::SpeechDispatcherUnavailable { why: why.clone() },
+                ));
+            }
         }
         let speech_runs = running.speech_output.is_some();
         let voices = self.voice_status(probe, speech_runs, &mut problems);

@@ -458,3 +458,133 @@ async fn losing_the_sound_device_mid_sentence_never_leaves_a_stuck_queue() {
         "no audio-output-missing problem"
     );
 }
+
+const SPEECHD_VOICE: &str =
+    "version = 1\nkind = \"voice\"\nname = \"Русский (Speech Dispatcher)\"\n\
+engine = \"speech-dispatcher\"\nmodule = \"espeak-ng\"\nvoice = \"Russian\"\nlanguage = \"ru\"\n";
+
+/// A daemon whose Russian voice is spoken by a private Speech Dispatcher.
+async fn start_with_speechd() -> (
+    Bus,
+    Pulse,
+    support::SpeechDispatcher,
+    Daemon,
+    zbus::Connection,
+) {
+    let pulse = Pulse::start();
+    let sd = support::SpeechDispatcher::start(&pulse);
+    let bus = Bus::session();
+    let extra = bus.dir.path().join("extra");
+    std::fs::create_dir_all(extra.join("voices")).unwrap();
+    std::fs::write(extra.join("voices/ru-speechd.toml"), SPEECHD_VOICE).unwrap();
+    let config = bus.file(
+        "station.toml",
+        "[station]\nlanguages = [\"ru\", \"kk\"]\n[voices]\nru = \"ru-speechd\"\nkk = \"kk-espeak\"\n",
+    );
+    let data_path = format!("{}:{}", support::REPO, extra.display());
+    let daemon = Daemon::start_with_env(
+        &bus,
+        &config,
+        &[],
+        &[
+            ("PULSE_SERVER", &pulse.server()),
+            ("SPEECHD_ADDRESS", &sd.address()),
+            ("OQU_DATA_PATH", &data_path),
+        ],
+    )
+    .await;
+    let conn = bus.connect().await;
+    (bus, pulse, sd, daemon, conn)
+}
+
+#[tokio::test]
+async fn a_speech_dispatcher_voice_speaks_through_it_with_word_marks() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_bus, pulse, _sd, daemon, conn) = start_with_speechd().await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let recording = pulse.record();
+    let text = "Лев Толстой написал роман.";
+    let id = speech
+        .speak(text, options(&[("language", Value::from("ru"))]))
+        .await
+        .unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let samples = recording.finish();
+    assert!(heard.started, "{heard:?}\n{}", warnings(&daemon));
+    assert_eq!(heard.completed, Some(true));
+    let words: Vec<String> = heard
+        .words
+        .iter()
+        .map(|(s, e)| {
+            text.chars()
+                .skip(*s as usize)
+                .take((e - s) as usize)
+                .collect()
+        })
+        .collect();
+    assert_eq!(words, vec!["Лев", "Толстой", "написал", "роман."]);
+    let loud = loud_seconds(&samples);
+    assert!(loud > 0.8, "{loud} s heard from Speech Dispatcher");
+    let voices = speech.list_voices().await.unwrap();
+    assert!(voices.iter().any(|v| v.0 == "ru-speechd"), "{voices:?}");
+}
+
+#[tokio::test]
+async fn a_hung_speech_dispatcher_falls_back_to_espeak_and_says_so() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_bus, pulse, sd, _daemon, conn) = start_with_speechd().await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    // Connect once so oqud holds a live connection, then hang the server.
+    let first = speech
+        .speak("Раз.", options(&[("language", Value::from("ru"))]))
+        .await
+        .unwrap();
+    assert_eq!(
+        listener
+            .until_finished(first, Duration::from_secs(20))
+            .await
+            .completed,
+        Some(true)
+    );
+    sd.freeze();
+    let recording = pulse.record();
+    let id = speech
+        .speak(
+            "Библиотека открыта.",
+            options(&[("language", Value::from("ru"))]),
+        )
+        .await
+        .unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(20)).await;
+    let samples = recording.finish();
+    assert!(heard.started);
+    assert_eq!(
+        heard.completed,
+        Some(true),
+        "the queue must not stick behind a hung server"
+    );
+    assert!(
+        loud_seconds(&samples) > 0.5,
+        "eSpeak NG did not speak in its place"
+    );
+    let status = StationProxy::new(&conn)
+        .await
+        .unwrap()
+        .status()
+        .await
+        .unwrap();
+    let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
+    let problem = problems
+        .iter()
+        .find(|p| String::try_from(p["code"].clone()).unwrap() == "speech-dispatcher-unavailable")
+        .expect("Status names the hung Speech Dispatcher");
+    let reason = String::try_from(problem["reason"].clone()).unwrap();
+    // The station speaks Russian first, so its words are Russian.
+    assert!(
+        reason.starts_with("Speech Dispatcher не отвечает"),
+        "{reason}"
+    );
+}

@@ -5,5 +5,6 @@ pub mod espeak;
 pub mod player;
 pub mod prepare;
 pub mod service;
+pub mod speechd;
 pub mod spiel;
 pub mod text;

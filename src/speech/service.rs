@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use super::espeak::{self, EspeakVoice, Flow};
 use super::player::{Mark, OutputChoice, Player, PlayerEvent, Segment};
 use super::prepare::{self, Chunk, PrepareOptions};
+use super::speechd::{ssml_with_marks, SdEvent, SdSay, SpeechDispatcher};
 use crate::i18n::Lang;
 use crate::requests::{LanguageChoice, Priority, SpeakOptions};
 
@@ -27,11 +28,21 @@ pub struct Voice {
     pub id: String,
     pub name: String,
     pub lang: Lang,
+    /// Which engine speaks it.
+    pub engine: VoiceEngine,
     /// The engine's voice name and the profile's relative rate, pitch, volume.
     pub engine_voice: String,
     pub rate: i32,
     pub pitch: i32,
     pub volume: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoiceEngine {
+    /// eSpeak NG in-process.
+    Espeak,
+    /// Speech Dispatcher, with an output module (RHVoice, …).
+    SpeechDispatcher { module: Option<String> },
 }
 
 /// What the speech thread needs from the station configuration.
@@ -41,12 +52,18 @@ pub struct SpeechConfig {
     pub voices: Vec<Voice>,
     /// Every usable voice profile, for ListVoices and the `voice` option.
     pub profiles: Vec<Voice>,
+    /// The eSpeak NG voice of each language: used when Speech Dispatcher fails.
+    pub fallbacks: Vec<Voice>,
     pub output: OutputChoice,
 }
 
 impl SpeechConfig {
     pub fn voice_for(&self, lang: Lang) -> Option<&Voice> {
         self.voices.iter().find(|v| v.lang == lang)
+    }
+
+    pub fn fallback_for(&self, lang: Lang) -> Option<&Voice> {
+        self.fallbacks.iter().find(|v| v.lang == lang)
     }
 
     pub fn languages(&self) -> Vec<Lang> {
@@ -79,6 +96,8 @@ pub struct OutputState {
     pub name: String,
     /// Why the configured output could not be used, if it could not.
     pub problem: Option<String>,
+    /// Why Speech Dispatcher is not used just now, if it is not.
+    pub speechd_problem: Option<String>,
 }
 
 enum Message {
@@ -97,6 +116,7 @@ enum Message {
     Output(oneshot::Sender<OutputState>),
     Configure(SpeechConfig),
     Player(PlayerEvent),
+    Sd(SdEvent),
 }
 
 /// The way to reach the speech thread.
@@ -194,6 +214,13 @@ const LOOKAHEAD_SECONDS: usize = 2;
 /// How often a failed sound device is tried again.
 const REOPEN_EVERY: Duration = Duration::from_secs(5);
 
+/// Speech Dispatcher must begin a chunk within this long…
+const SPEECHD_START_LIMIT: Duration = Duration::from_secs(3);
+/// …and, once speaking, say something (a word mark or the end) within this long.
+const SPEECHD_SILENT_LIMIT: Duration = Duration::from_secs(6);
+/// After a failure it is left alone this long before being tried again.
+const SPEECHD_REST: Duration = Duration::from_secs(60);
+
 /// Leading silence eSpeak puts before speech (about 40–50 ms) is cut up to this.
 const MAX_TRIM_MS: usize = 120;
 const SILENCE_LEVEL: i16 = 300;
@@ -210,6 +237,19 @@ struct Utterance {
     ssml: bool,
     /// Next chunk to synthesise.
     next: usize,
+    /// The chunk Speech Dispatcher is speaking, when it speaks this utterance.
+    sd: Option<SdPending>,
+}
+
+/// A chunk handed to Speech Dispatcher and what has been heard of it.
+struct SdPending {
+    token: u64,
+    msg_id: Option<u64>,
+    first: bool,
+    last: bool,
+    began: bool,
+    /// When anything was last heard of it (sent, begun, a word).
+    last_news: Instant,
 }
 
 struct Speaker {
@@ -228,6 +268,10 @@ struct Speaker {
     queue: VecDeque<Utterance>,
     paused_clients: Vec<String>,
     speaking: bool,
+    speechd: Option<SpeechDispatcher>,
+    /// Why Speech Dispatcher is set aside, and since when.
+    speechd_failed: Option<(String, Instant)>,
+    next_token: u64,
 }
 
 impl Speaker {
@@ -253,6 +297,9 @@ impl Speaker {
             queue: VecDeque::new(),
             paused_clients: Vec::new(),
             speaking: false,
+            speechd: None,
+            speechd_failed: None,
+            next_token: 1,
         }
     }
 
@@ -302,12 +349,18 @@ impl Speaker {
                 }
                 if self.playing.as_ref().is_some_and(|u| u.client == client) {
                     self.player.set_paused(true);
+                    if let Some(sd) = &self.speechd {
+                        sd.pause();
+                    }
                 }
             }
             Message::Resume(client) => {
                 self.paused_clients.retain(|c| *c != client);
                 if self.playing.as_ref().is_some_and(|u| u.client == client) {
                     self.player.set_paused(false);
+                    if let Some(sd) = &self.speechd {
+                        sd.resume();
+                    }
                 }
             }
             Message::SilenceAll => self.cancel_where(|_| true),
@@ -321,6 +374,7 @@ impl Speaker {
                 let _ = reply.send(OutputState {
                     name: self.player.output_name(),
                     problem: self.output_problem.clone(),
+                    speechd_problem: self.speechd_failed.as_ref().map(|(why, _)| why.clone()),
                 });
             }
             Message::Configure(config) => {
@@ -332,6 +386,7 @@ impl Speaker {
                 }
             }
             Message::Player(event) => self.on_player(event),
+            Message::Sd(event) => self.on_speechd(event),
         }
     }
 
@@ -394,6 +449,7 @@ impl Speaker {
             volume: options.volume,
             ssml: options.ssml,
             next: 0,
+            sd: None,
         };
         self.enqueue(utterance);
         Ok(id)
@@ -429,9 +485,9 @@ impl Speaker {
                     .is_some_and(|p| p.priority != Important);
                 if interrupt {
                     if let Some(mut postponed) = self.playing.take() {
-                        self.player.clear();
-                        self.player.set_paused(false);
+                        self.silence_output(&postponed);
                         postponed.next = 0;
+                        postponed.sd = None;
                         self.queue.push_front(postponed);
                     }
                 }
@@ -460,11 +516,21 @@ impl Speaker {
     }
 
     /// Cancels the playing utterance and queued ones matching `which`.
+    /// Cuts what is sounding for `utterance`, in whichever engine speaks it.
+    fn silence_output(&self, utterance: &Utterance) {
+        self.player.clear();
+        self.player.set_paused(false);
+        if utterance.sd.is_some() {
+            if let Some(sd) = &self.speechd {
+                sd.cancel();
+            }
+        }
+    }
+
     fn cancel_where(&mut self, which: impl Fn(&Utterance) -> bool) {
         if self.playing.as_ref().is_some_and(&which) {
-            self.player.clear();
-            self.player.set_paused(false);
             if let Some(cut) = self.playing.take() {
+                self.silence_output(&cut);
                 self.emit(SpeechEvent::Finished(cut.id, false));
             }
         }
@@ -514,6 +580,120 @@ impl Speaker {
         }
     }
 
+    fn on_speechd(&mut self, event: SdEvent) {
+        let Some(utterance) = self.playing.as_mut() else {
+            return;
+        };
+        let id = utterance.id;
+        let Some(pending) = utterance.sd.as_mut() else {
+            if let SdEvent::Failed(why) = event {
+                self.set_speechd_aside(why);
+            }
+            return;
+        };
+        let ours = |msg: u64| pending.msg_id == Some(msg);
+        match event {
+            SdEvent::Queued { token, msg_id } if token == pending.token => match msg_id {
+                Some(msg) => {
+                    pending.msg_id = Some(msg);
+                    pending.last_news = Instant::now();
+                }
+                None => self.speechd_gave_up("Speech Dispatcher refused the message".into()),
+            },
+            SdEvent::Begin(msg) if ours(msg) => {
+                pending.began = true;
+                pending.last_news = Instant::now();
+                if pending.first {
+                    self.emit(SpeechEvent::Started(id));
+                }
+            }
+            SdEvent::Word(msg, start, end) if ours(msg) => {
+                pending.last_news = Instant::now();
+                self.emit(SpeechEvent::Word(id, start, end));
+            }
+            SdEvent::End(msg) if ours(msg) => {
+                let last = pending.last;
+                utterance.sd = None;
+                if last {
+                    self.playing = None;
+                    self.emit(SpeechEvent::Finished(id, true));
+                }
+            }
+            SdEvent::Failed(why) => self.speechd_gave_up(why),
+            _ => {}
+        }
+    }
+
+    /// Speech Dispatcher failed or hangs: set it aside for a while and speak
+    /// the current utterance again, from its start, with eSpeak NG.
+    fn speechd_gave_up(&mut self, why: String) {
+        tracing::warn!("Speech Dispatcher set aside: {why}; eSpeak NG speaks instead");
+        if let Some(sd) = &self.speechd {
+            sd.cancel();
+        }
+        self.set_speechd_aside(why);
+        if let Some(utterance) = self.playing.as_mut() {
+            utterance.sd = None;
+            utterance.next = 0;
+        }
+    }
+
+    fn set_speechd_aside(&mut self, why: String) {
+        // Dropping the handle ends the worker once it is unblocked.
+        self.speechd = None;
+        self.speechd_failed = Some((why, Instant::now()));
+    }
+
+    /// Speech Dispatcher may be used now (it has not failed lately).
+    fn speechd_usable(&mut self) -> bool {
+        if let Some((_, since)) = &self.speechd_failed {
+            if since.elapsed() < SPEECHD_REST {
+                return false;
+            }
+            self.speechd_failed = None;
+        }
+        if self.speechd.is_none() {
+            let (events, relay) = mpsc::channel::<SdEvent>();
+            let forward = self.player_tx.clone();
+            let _ = std::thread::Builder::new()
+                .name("oqu-speechd-events".into())
+                .spawn(move || {
+                    while let Ok(event) = relay.recv() {
+                        if forward.send(Message::Sd(event)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            match SpeechDispatcher::start(events) {
+                Ok(sd) => self.speechd = Some(sd),
+                Err(e) => {
+                    self.set_speechd_aside(e.to_string());
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Gives up on Speech Dispatcher when it stops answering mid-utterance.
+    fn watch_speechd(&mut self) {
+        let Some(pending) = self.playing.as_ref().and_then(|u| u.sd.as_ref()) else {
+            return;
+        };
+        let quiet = pending.last_news.elapsed();
+        let limit = if pending.began {
+            SPEECHD_SILENT_LIMIT
+        } else {
+            SPEECHD_START_LIMIT
+        };
+        if quiet > limit {
+            self.speechd_gave_up(format!(
+                "Speech Dispatcher did not answer for {} ms",
+                quiet.as_millis()
+            ));
+        }
+    }
+
     fn use_null(&mut self, why: String) {
         self.player_current.store(false, Ordering::Relaxed);
         let (player, _, current) =
@@ -556,18 +736,44 @@ impl Speaker {
             }
         }
         self.update_speaking();
+        self.watch_speechd();
         let lookahead = self.sample_rate as usize * LOOKAHEAD_SECONDS;
         while self.player.buffered() < lookahead {
+            let Some(utterance) = self.playing.as_ref() else {
+                return;
+            };
+            if utterance.sd.is_some() {
+                // Speech Dispatcher is speaking a chunk: the next waits for its END.
+                return;
+            }
+            let Some(lang) = utterance.chunks.get(utterance.next).map(|c| c.lang) else {
+                return;
+            };
+            let chosen = utterance
+                .voice_override
+                .clone()
+                .or_else(|| self.config.voice_for(lang).cloned());
+            let on_speechd = chosen
+                .as_ref()
+                .is_some_and(|v| matches!(v.engine, VoiceEngine::SpeechDispatcher { .. }));
+            let voice = if on_speechd && !self.speechd_usable() {
+                self.config.fallback_for(lang).cloned()
+            } else {
+                chosen
+            };
+            if let Some(voice) = voice
+                .as_ref()
+                .filter(|v| matches!(v.engine, VoiceEngine::SpeechDispatcher { .. }))
+            {
+                self.send_to_speechd(voice.clone());
+                return;
+            }
             let Some(utterance) = self.playing.as_mut() else {
                 return;
             };
             let Some(chunk) = utterance.chunks.get(utterance.next) else {
                 return;
             };
-            let voice = utterance
-                .voice_override
-                .clone()
-                .or_else(|| self.config.voice_for(chunk.lang).cloned());
             let first = utterance.next == 0;
             let last = utterance.next + 1 == utterance.chunks.len();
             utterance.next += 1;
@@ -593,6 +799,46 @@ impl Speaker {
                 return;
             }
             self.player.push(segment);
+        }
+    }
+
+    /// Hands the next chunk of the playing utterance to Speech Dispatcher.
+    fn send_to_speechd(&mut self, voice: Voice) {
+        let token = self.next_token;
+        self.next_token += 1;
+        let Some(utterance) = self.playing.as_mut() else {
+            return;
+        };
+        let Some(chunk) = utterance.chunks.get(utterance.next) else {
+            return;
+        };
+        let module = match &voice.engine {
+            VoiceEngine::SpeechDispatcher { module } => module.clone(),
+            VoiceEngine::Espeak => None,
+        };
+        let say = SdSay {
+            token,
+            priority: utterance.priority,
+            module,
+            voice: voice.engine_voice.clone(),
+            language: voice.lang.code().to_owned(),
+            rate: voice.rate + utterance.rate,
+            pitch: voice.pitch + utterance.pitch,
+            volume: voice.volume + utterance.volume,
+            ssml: ssml_with_marks(&chunk.text, &chunk.offsets),
+        };
+        utterance.sd = Some(SdPending {
+            token,
+            msg_id: None,
+            first: utterance.next == 0,
+            last: utterance.next + 1 == utterance.chunks.len(),
+            began: false,
+            last_news: Instant::now(),
+        });
+        utterance.next += 1;
+        let sent = self.speechd.as_ref().is_some_and(|sd| sd.say(say));
+        if !sent {
+            self.speechd_gave_up("Speech Dispatcher is not running".into());
         }
     }
 

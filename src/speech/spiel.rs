@@ -10,7 +10,7 @@ use spiel::{Event, EventType, Message, Writer};
 
 use super::espeak::{self, EspeakVoice, Flow};
 use super::prepare::{self, PrepareOptions};
-use super::service::{SpeechConfig, Voice};
+use super::service::{SpeechConfig, Voice, VoiceEngine};
 use crate::i18n::Lang;
 
 /// The format every oqu voice writes: eSpeak's own.
@@ -66,7 +66,14 @@ pub fn synthesize(
     // The header goes out even for empty text, so a client sees a valid stream.
     writer.write_message(&Message::Audio(&[]))?;
     for chunk in &chunks {
-        let Some(voice) = request.voice.or_else(|| config.voice_for(chunk.lang)) else {
+        // Spiel streams audio back, so only in-process voices can serve it:
+        // a Speech Dispatcher voice is replaced by its language's eSpeak NG voice.
+        let chosen = request.voice.or_else(|| config.voice_for(chunk.lang));
+        let voice = match chosen {
+            Some(v) if v.engine == VoiceEngine::Espeak => Some(v),
+            _ => config.fallback_for(chunk.lang),
+        };
+        let Some(voice) = voice else {
             continue;
         };
         let espeak_voice = EspeakVoice::from_relative(
@@ -133,6 +140,7 @@ mod tests {
             id: "ru-espeak".into(),
             name: "Русский".into(),
             lang: Lang::Ru,
+            engine: VoiceEngine::Espeak,
             engine_voice: "ru".into(),
             rate: 0,
             pitch: 0,
@@ -141,6 +149,7 @@ mod tests {
         let config = SpeechConfig {
             voices: vec![voice.clone()],
             profiles: vec![voice.clone()],
+            fallbacks: vec![voice.clone()],
             output: super::super::player::OutputChoice::Null,
         };
         let mut stream = Vec::new();

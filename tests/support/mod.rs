@@ -489,3 +489,76 @@ pub fn last_loud(samples: &[i16], level: i16) -> Option<usize> {
         .iter()
         .rposition(|s| s.unsigned_abs() > level.unsigned_abs())
 }
+
+/// A private Speech Dispatcher playing into `pulse`.
+pub struct SpeechDispatcher {
+    child: Child,
+    pub socket: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SpeechDispatcher {
+    pub fn start(pulse: &Pulse) -> SpeechDispatcher {
+        require(
+            "speech-dispatcher",
+            "speech-dispatcher speech-dispatcher-espeak-ng",
+        );
+        require("spd-say", "speech-dispatcher");
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("speechd.sock");
+        let child = Command::new("speech-dispatcher")
+            .args(["-s", "-t", "0", "-c", "unix_socket", "-S"])
+            .arg(&socket)
+            .arg("-P")
+            .arg(dir.path().join("pid"))
+            .arg("-L")
+            .arg(dir.path())
+            .env("PULSE_SERVER", pulse.server())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("speech-dispatcher");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "speech-dispatcher did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        SpeechDispatcher {
+            child,
+            socket,
+            _dir: dir,
+        }
+    }
+}
+
+impl SpeechDispatcher {
+    /// What libspeechd clients need to find it.
+    pub fn address(&self) -> String {
+        format!("unix_socket:{}", self.socket.display())
+    }
+
+    /// The server dies (or is killed by a mentor's mistake).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The server hangs: alive, but answering nothing.
+    pub fn freeze(&self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGSTOP,
+        );
+    }
+}
+
+impl Drop for SpeechDispatcher {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGCONT,
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
