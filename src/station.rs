@@ -122,6 +122,7 @@ impl Station {
             rate: p.rate,
             pitch: p.pitch,
             volume: p.volume,
+            capitals: p.capitals,
         };
         let mut voices = Vec::new();
         for lang in &self.config.languages {

@@ -237,6 +237,7 @@ struct RawVoiceProfile {
     pitch: Option<Spanned<i32>>,
     volume: Option<Spanned<i32>>,
     punctuation: Option<Punctuation>,
+    capitals: Option<Capitals>,
 }
 
 /// A voice profile (`voices/ID.toml`).
@@ -255,6 +256,20 @@ pub struct VoiceProfile {
     pub pitch: i32,
     pub volume: i32,
     pub punctuation: Punctuation,
+    pub capitals: Capitals,
+}
+
+/// How a voice marks capital letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Capitals {
+    None,
+    /// A short sound before the capital.
+    Sound,
+    /// The voice's pitch rises on the capital.
+    Pitch,
+    /// The word for "capital" before it (in spelling, in the run's language).
+    Word,
 }
 
 impl VoiceProfile {
@@ -556,6 +571,7 @@ pub fn parse_voice(id: &str, path: &Path, text: &str) -> Result<VoiceProfile, Fi
         pitch: raw.pitch.map_or(0, Spanned::into_inner),
         volume: raw.volume.map_or(0, Spanned::into_inner),
         punctuation: raw.punctuation.unwrap_or(Punctuation::Some),
+        capitals: raw.capitals.unwrap_or(Capitals::Pitch),
     })
 }
 

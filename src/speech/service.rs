@@ -18,6 +18,7 @@ use super::espeak::{self, EspeakVoice, Flow};
 use super::player::{Mark, OutputChoice, Player, PlayerEvent, Segment};
 use super::prepare::{self, Chunk, PrepareOptions};
 use super::speechd::{ssml_with_marks, SdEvent, SdSay, SpeechDispatcher};
+use crate::config::data::Capitals;
 use crate::i18n::Lang;
 use crate::requests::{LanguageChoice, Priority, SpeakOptions};
 
@@ -35,6 +36,7 @@ pub struct Voice {
     pub rate: i32,
     pub pitch: i32,
     pub volume: i32,
+    pub capitals: Capitals,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -825,6 +827,7 @@ impl Speaker {
             rate: voice.rate + utterance.rate,
             pitch: voice.pitch + utterance.pitch,
             volume: voice.volume + utterance.volume,
+            capitals: voice.capitals,
             ssml: ssml_with_marks(&chunk.text, &chunk.offsets),
         };
         utterance.sd = Some(SdPending {
@@ -878,6 +881,16 @@ fn open_player(
     (player, problem, current)
 }
 
+/// eSpeak's capitals parameter: 0 none, 1 a sound, 2 the word "capital"
+/// (English only; oqu says it itself in spelling mode), 3+ a pitch rise in Hz.
+pub fn espeak_capitals(capitals: Capitals) -> i32 {
+    match capitals {
+        Capitals::None | Capitals::Word => 0,
+        Capitals::Sound => 1,
+        Capitals::Pitch => 20,
+    }
+}
+
 fn synthesize_chunk(
     chunk: &Chunk,
     voice: &Voice,
@@ -886,12 +899,13 @@ fn synthesize_chunk(
     last: bool,
     sample_rate: u32,
 ) -> Segment {
-    let espeak_voice = EspeakVoice::from_relative(
+    let mut espeak_voice = EspeakVoice::from_relative(
         &voice.engine_voice,
         voice.rate + utterance.rate,
         voice.pitch + utterance.pitch,
         voice.volume + utterance.volume,
     );
+    espeak_voice.capitals = espeak_capitals(voice.capitals);
     let mut samples = Vec::new();
     let mut marks = Vec::new();
     let result = espeak::synthesize(

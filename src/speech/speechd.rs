@@ -13,7 +13,9 @@
 
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use speech_dispatcher::{Connection, DataMode, Mode, Priority as SpdPriority};
+use speech_dispatcher::{CapitalLetters, Connection, DataMode, Mode, Priority as SpdPriority};
+
+use crate::config::data::Capitals;
 
 use crate::requests::Priority;
 
@@ -47,6 +49,7 @@ pub struct SdSay {
     pub rate: i32,
     pub pitch: i32,
     pub volume: i32,
+    pub capitals: Capitals,
     /// SSML with `<mark name="START-END"/>` before each word.
     pub ssml: String,
 }
@@ -143,6 +146,12 @@ fn worker(inbox: Receiver<Command>, events: Sender<SdEvent>) {
                 let _ = connection.set_voice_rate(say.rate.clamp(-100, 100));
                 let _ = connection.set_voice_pitch(say.pitch.clamp(-100, 100));
                 let _ = connection.set_volume(say.volume.clamp(-100, 100));
+                // Speech Dispatcher has no pitch rise for capitals: a sound is the nearest.
+                let _ = connection.set_capital_letters(match say.capitals {
+                    Capitals::None => CapitalLetters::None,
+                    Capitals::Sound | Capitals::Pitch => CapitalLetters::Icon,
+                    Capitals::Word => CapitalLetters::Spell,
+                });
                 let msg_id = connection.say(priority(say.priority), say.ssml);
                 let _ = events.send(SdEvent::Queued {
                     token: say.token,

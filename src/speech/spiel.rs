@@ -76,12 +76,13 @@ pub fn synthesize(
         let Some(voice) = voice else {
             continue;
         };
-        let espeak_voice = EspeakVoice::from_relative(
+        let mut espeak_voice = EspeakVoice::from_relative(
             &voice.engine_voice,
             voice.rate + relative(request.rate),
             voice.pitch + relative(request.pitch),
             voice.volume,
         );
+        espeak_voice.capitals = super::service::espeak_capitals(voice.capitals);
         let result = espeak::synthesize(
             &chunk.text,
             &espeak_voice,
@@ -141,6 +142,7 @@ mod tests {
             name: "Русский".into(),
             lang: Lang::Ru,
             engine: VoiceEngine::Espeak,
+            capitals: crate::config::data::Capitals::None,
             engine_voice: "ru".into(),
             rate: 0,
             pitch: 0,
