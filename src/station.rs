@@ -15,6 +15,8 @@ use crate::config::{
 use crate::i18n::{Lang, Msg, ProfileKind, Subsystem};
 use crate::speech::player::OutputChoice;
 use crate::speech::service::{OutputState, SpeechConfig, Voice, VoiceEngine};
+use crate::speech::text::{load_symbols, SymbolTables};
+use std::sync::Arc;
 
 /// What only the running subsystems know, for Status.
 #[derive(Debug, Clone, Default)]
@@ -175,7 +177,27 @@ impl Station {
             voices,
             profiles,
             fallbacks,
+            symbols: Arc::new(self.symbols()),
             output,
+        }
+    }
+
+    /// Symbol names: from the last data directory that has `voices/symbols`
+    /// (a station's own override), else the built-in dictionaries.
+    fn symbols(&self) -> SymbolTables {
+        let dir = self
+            .data
+            .searched
+            .iter()
+            .rev()
+            .map(|d| d.voices.join("symbols"))
+            .find(|d| d.is_dir());
+        match dir {
+            Some(dir) => load_symbols(&dir).unwrap_or_else(|e| {
+                tracing::warn!("symbol names refused, using the built-in ones: {e}");
+                SymbolTables::embedded()
+            }),
+            None => SymbolTables::embedded(),
         }
     }
 

@@ -588,3 +588,113 @@ async fn a_hung_speech_dispatcher_falls_back_to_espeak_and_says_so() {
         "{reason}"
     );
 }
+
+/// RMS of each 10 ms window.
+fn envelope(samples: &[i16]) -> Vec<f64> {
+    samples
+        .chunks(RATE / 100)
+        .map(|w| (w.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
+        .collect()
+}
+
+/// Best normalised correlation of two envelopes over shifts of up to ±0.5 s.
+fn likeness(a: &[f64], b: &[f64]) -> f64 {
+    let mut best = f64::MIN;
+    for shift in -50i64..=50 {
+        let pairs: Vec<(f64, f64)> = (0..a.len() as i64)
+            .filter_map(|i| {
+                let j = i + shift;
+                (j >= 0 && (j as usize) < b.len()).then(|| (a[i as usize], b[j as usize]))
+            })
+            .collect();
+        if pairs.len() < 50 {
+            continue;
+        }
+        let n = pairs.len() as f64;
+        let (ma, mb) = (
+            pairs.iter().map(|p| p.0).sum::<f64>() / n,
+            pairs.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let cov: f64 = pairs.iter().map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let va: f64 = pairs.iter().map(|(x, _)| (x - ma).powi(2)).sum();
+        let vb: f64 = pairs.iter().map(|(_, y)| (y - mb).powi(2)).sum();
+        if va > 0.0 && vb > 0.0 {
+            best = best.max(cov / (va * vb).sqrt());
+        }
+    }
+    best
+}
+
+fn espeak_render(parts: &[(&str, &str)]) -> Vec<i16> {
+    let mut pcm = Vec::new();
+    for (voice, text) in parts {
+        let mut voice = oqu::speech::espeak::EspeakVoice::from_relative(voice, 0, 0, 0);
+        // As the shipped profiles say: capitals = "pitch".
+        voice.capitals = 20;
+        oqu::speech::espeak::synthesize(text, &voice, false, &mut |s, _| {
+            pcm.extend_from_slice(s);
+            oqu::speech::espeak::Flow::Continue
+        })
+        .unwrap();
+    }
+    pcm
+}
+
+#[tokio::test]
+async fn a_mixed_kazakh_and_russian_sentence_switches_voices_at_the_sink() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let kazakh = "Абай Құнанбайұлы ұлы ақын.";
+    let russian = "Лев Толстой написал роман.";
+    let text = format!("{kazakh} {russian}");
+    let recording = pulse.record();
+    let id = speech.speak(&text, Dict::new()).await.unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let played = envelope(&recording.finish());
+    assert_eq!(heard.completed, Some(true));
+
+    // What it should sound like (each part in its own voice), and what
+    // reading it all with one voice would sound like.
+    let right = envelope(&espeak_render(&[("kk", kazakh), ("ru", russian)]));
+    let all_russian = envelope(&espeak_render(&[("ru", text.as_str())]));
+    let all_kazakh = envelope(&espeak_render(&[("kk", text.as_str())]));
+    let (r, wr, wk) = (
+        likeness(&played, &right),
+        likeness(&played, &all_russian),
+        likeness(&played, &all_kazakh),
+    );
+    assert!(r > 0.8, "the recording does not sound like kk then ru: right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}");
+    assert!(
+        r > wr + 0.1 && r > wk + 0.1,
+        "right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}"
+    );
+    eprintln!("likeness: right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}");
+
+    // The words of both runs map to the caller's text.
+    let words: Vec<String> = heard
+        .words
+        .iter()
+        .map(|(s, e)| {
+            text.chars()
+                .skip(*s as usize)
+                .take((e - s) as usize)
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        words,
+        vec![
+            "Абай",
+            "Құнанбайұлы",
+            "ұлы",
+            "ақын",
+            "Лев",
+            "Толстой",
+            "написал",
+            "роман"
+        ]
+    );
+}

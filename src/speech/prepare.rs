@@ -1,7 +1,9 @@
 //! From a caller's text to the chunks the speech thread synthesises: language
-//! runs (see `text`), cut at sentence ends into pieces short enough that the
-//! first sound comes at once, each remembering where its characters came from.
+//! runs with symbols named in the run's language (see `text`), cut at
+//! sentence ends into pieces short enough that the first sound comes at once,
+//! each remembering where its characters came from.
 
+use super::text::{self, CapitalMode, LanguageMode, Run, SymbolTables};
 use crate::i18n::Lang;
 use crate::requests::PunctuationLevel;
 
@@ -19,101 +21,122 @@ pub struct PrepareOptions {
     pub allowed: Vec<Lang>,
     pub punctuation: Option<PunctuationLevel>,
     pub spell: bool,
-    /// The text is SSML: pass it whole, unsplit.
+    /// Say the word for "capital" when spelling.
+    pub capital_words: bool,
+    /// The text is SSML: pass it whole, unsplit and unchanged.
     pub ssml: bool,
+}
+
+/// Where a chunk's characters came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    /// Prepared text: names inserted, Latin Kazakh transliterated.
+    Run(Run),
+    /// Text passed as it is (SSML): char i is the caller's char `first + i`.
+    Verbatim { first: u32 },
 }
 
 /// A piece of text for one voice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
     pub lang: Lang,
-    /// What eSpeak is given.
+    /// What the engine is given.
     pub text: String,
-    /// For each char of `text`, its char offset in the caller's text.
-    pub offsets: Vec<u32>,
-    /// Caller's text length in chars (the end of the last word).
-    pub caller_len: u32,
+    origin: Origin,
+    /// Caller's text length in chars.
+    caller_len: u32,
 }
 
 impl Chunk {
-    /// The caller's [start, end) for a word eSpeak reports at `start` (0-based
-    /// char index in `text`) spanning `len` chars.
+    /// The caller's [start, end) for a word the engine reports at `start`
+    /// (0-based char index in `text`) spanning `len` chars.
     pub fn caller_range(&self, start: usize, len: usize) -> (u32, u32) {
-        let at = |i: usize| self.offsets.get(i).copied();
-        let begin = at(start)
-            .or_else(|| self.offsets.last().copied())
-            .unwrap_or(0);
-        let last = start + len.max(1) - 1;
-        let end = at(last)
-            .map(|o| o + 1)
-            .unwrap_or(self.caller_len)
-            .max(begin);
-        (begin, end.min(self.caller_len))
+        match &self.origin {
+            Origin::Run(run) => {
+                let range = run.word_source_range(start, len);
+                (range.start as u32, range.end as u32)
+            }
+            Origin::Verbatim { first } => {
+                let begin = (first + start as u32).min(self.caller_len);
+                let end = (begin + len.max(1) as u32).min(self.caller_len);
+                (begin, end)
+            }
+        }
+    }
+
+    /// For each char of `text`, its caller offset (for engines that take marks).
+    pub fn offsets(&self) -> Vec<u32> {
+        match &self.origin {
+            Origin::Run(run) => run.spans().iter().map(|s| s.start as u32).collect(),
+            Origin::Verbatim { first } => (0..self.text.chars().count() as u32)
+                .map(|i| first + i)
+                .collect(),
+        }
     }
 }
 
-pub fn prepare(text: &str, options: &PrepareOptions) -> Vec<Chunk> {
+pub fn prepare(text: &str, options: &PrepareOptions, symbols: &SymbolTables) -> Vec<Chunk> {
     let caller_len = text.chars().count() as u32;
-    let runs = runs_for_speech(text, options);
+    if options.ssml {
+        return vec![Chunk {
+            lang: options.forced.unwrap_or(options.default),
+            text: text.to_owned(),
+            origin: Origin::Verbatim { first: 0 },
+            caller_len,
+        }];
+    }
+    let runs = text::prepare(
+        text,
+        &text::PrepareOptions {
+            language: options
+                .forced
+                .map_or(LanguageMode::Auto, LanguageMode::Fixed),
+            allowed: &options.allowed,
+            default: options.default,
+            punctuation: options.punctuation.unwrap_or(PunctuationLevel::Some),
+            spell: options.spell,
+            capitals: if options.capital_words {
+                CapitalMode::Word
+            } else {
+                CapitalMode::None
+            },
+        },
+        symbols,
+    );
     let mut chunks = Vec::new();
     for run in runs {
-        if options.ssml {
-            chunks.push(Chunk {
-                lang: run.lang,
-                text: run.text,
-                offsets: run.offsets,
-                caller_len,
-            });
-            continue;
+        for piece in sentence_pieces(&run.text) {
+            let part = run.slice(piece);
+            if part.text.chars().any(|c| !c.is_whitespace()) {
+                chunks.push(Chunk {
+                    lang: part.lang,
+                    text: part.text.clone(),
+                    origin: Origin::Run(part),
+                    caller_len,
+                });
+            }
         }
-        split_run(run.lang, &run.text, &run.offsets, caller_len, &mut chunks);
     }
-    chunks.retain(|c| c.text.chars().any(|ch| !ch.is_whitespace()));
     chunks
 }
 
-/// Text for one voice, with each char's offset in the caller's text.
-struct Run {
-    lang: Lang,
-    text: String,
-    offsets: Vec<u32>,
-}
-
-// Interim: one run in the forced or default language, until the language
-// splitter in `text` is wired in.
-fn runs_for_speech(text: &str, options: &PrepareOptions) -> Vec<Run> {
-    vec![Run {
-        lang: options.forced.unwrap_or(options.default),
-        text: text.to_owned(),
-        offsets: (0..text.chars().count() as u32).collect(),
-    }]
-}
-
-/// Cuts a run at sentence ends (or spaces, for long sentences).
-fn split_run(lang: Lang, text: &str, offsets: &[u32], caller_len: u32, out: &mut Vec<Chunk>) {
+/// Char ranges of `text` cut at sentence ends (or spaces, for long sentences).
+fn sentence_pieces(text: &str) -> Vec<std::ops::Range<usize>> {
     let chars: Vec<char> = text.chars().collect();
+    let mut pieces = Vec::new();
     let mut start = 0;
-    let mut i = 0;
-    while i < chars.len() {
+    for i in 0..chars.len() {
         let len = i + 1 - start;
         let sentence_end = matches!(chars[i], '.' | '!' | '?' | '…' | '\n')
             && chars.get(i + 1).is_none_or(|c| c.is_whitespace());
         let cut = (sentence_end && len >= CHUNK_CHARS)
             || (chars[i].is_whitespace() && len >= 2 * CHUNK_CHARS);
         if cut || i + 1 == chars.len() {
-            out.push(Chunk {
-                lang,
-                text: chars[start..=i].iter().collect(),
-                offsets: offsets
-                    .get(start..=i)
-                    .map(<[u32]>::to_vec)
-                    .unwrap_or_default(),
-                caller_len,
-            });
+            pieces.push(start..i + 1);
             start = i + 1;
         }
-        i += 1;
     }
+    pieces
 }
 
 #[cfg(test)]
@@ -127,35 +150,74 @@ mod tests {
             allowed: vec![Lang::Kk, Lang::Ru, Lang::En],
             punctuation: None,
             spell: false,
+            capital_words: false,
             ssml: false,
         }
+    }
+
+    fn words_of(text: &str, chunk: &Chunk) -> Vec<String> {
+        let mut words = Vec::new();
+        let chars: Vec<char> = chunk.text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_alphabetic() {
+                let start = i;
+                while i < chars.len() && chars[i].is_alphabetic() {
+                    i += 1;
+                }
+                let (s, e) = chunk.caller_range(start, i - start);
+                words.push(
+                    text.chars()
+                        .skip(s as usize)
+                        .take((e - s) as usize)
+                        .collect(),
+                );
+            } else {
+                i += 1;
+            }
+        }
+        words
     }
 
     #[test]
     fn long_text_is_cut_at_sentence_ends_keeping_offsets() {
         let sentence = "Бұл сөйлем оқылады, ол ұзақ емес бірақ қысқа да емес. ";
         let text = sentence.repeat(10);
-        let chunks = prepare(&text, &options(Some(Lang::Kk)));
+        let chunks = prepare(&text, &options(Some(Lang::Kk)), &SymbolTables::embedded());
         assert!(chunks.len() > 1);
         for chunk in &chunks {
-            assert!(chunk.text.chars().count() <= 2 * CHUNK_CHARS + sentence.len());
-            let first = chunk.offsets[0] as usize;
-            let original: String = text.chars().skip(first).take(chunk.offsets.len()).collect();
-            assert_eq!(original, chunk.text);
+            assert!(chunk.text.chars().count() <= 3 * CHUNK_CHARS);
+            let words = words_of(&text, chunk);
+            assert!(
+                words.iter().all(|w| sentence.contains(w.as_str())),
+                "{words:?}"
+            );
         }
-        let joined: String = chunks.iter().map(|c| c.text.as_str()).collect();
-        assert_eq!(joined.trim(), text.trim());
     }
 
     #[test]
-    fn word_ranges_map_back() {
-        let chunk = Chunk {
-            lang: Lang::Ru,
-            text: "мир".into(),
-            offsets: vec![10, 11, 12],
-            caller_len: 13,
-        };
-        assert_eq!(chunk.caller_range(0, 3), (10, 13));
-        assert_eq!(chunk.caller_range(5, 3), (12, 13));
+    fn mixed_text_goes_to_each_language_with_exact_word_offsets() {
+        let text = "Абай Құнанбайұлы — ұлы ақын. Лев Толстой написал роман.";
+        let chunks = prepare(text, &options(None), &SymbolTables::embedded());
+        let langs: Vec<Lang> = chunks.iter().map(|c| c.lang).collect();
+        assert_eq!(langs, vec![Lang::Kk, Lang::Ru]);
+        assert_eq!(
+            words_of(text, &chunks[1]),
+            vec!["Лев", "Толстой", "написал", "роман"]
+        );
+    }
+
+    #[test]
+    fn ssml_passes_unchanged() {
+        let mut o = options(Some(Lang::En));
+        o.ssml = true;
+        let chunks = prepare(
+            "<speak>Hi <break/> there</speak>",
+            &o,
+            &SymbolTables::embedded(),
+        );
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].text, "<speak>Hi <break/> there</speak>");
+        assert_eq!(chunks[0].caller_range(7, 2), (7, 9));
     }
 }

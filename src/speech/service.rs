@@ -18,6 +18,7 @@ use super::espeak::{self, EspeakVoice, Flow};
 use super::player::{Mark, OutputChoice, Player, PlayerEvent, Segment};
 use super::prepare::{self, Chunk, PrepareOptions};
 use super::speechd::{ssml_with_marks, SdEvent, SdSay, SpeechDispatcher};
+use super::text::SymbolTables;
 use crate::config::data::Capitals;
 use crate::i18n::Lang;
 use crate::requests::{LanguageChoice, Priority, SpeakOptions};
@@ -56,6 +57,8 @@ pub struct SpeechConfig {
     pub profiles: Vec<Voice>,
     /// The eSpeak NG voice of each language: used when Speech Dispatcher fails.
     pub fallbacks: Vec<Voice>,
+    /// Names of symbols in each language.
+    pub symbols: Arc<SymbolTables>,
     pub output: OutputChoice,
 }
 
@@ -435,8 +438,13 @@ impl Speaker {
                 allowed: languages,
                 punctuation: options.punctuation,
                 spell: options.spell,
+                capital_words: self
+                    .config
+                    .voice_for(default)
+                    .is_some_and(|v| v.capitals == Capitals::Word),
                 ssml: options.ssml,
             },
+            &self.config.symbols,
         );
         let id = self.next_id;
         self.next_id += 1;
@@ -828,7 +836,7 @@ impl Speaker {
             pitch: voice.pitch + utterance.pitch,
             volume: voice.volume + utterance.volume,
             capitals: voice.capitals,
-            ssml: ssml_with_marks(&chunk.text, &chunk.offsets),
+            ssml: ssml_with_marks(&chunk.text, &chunk.offsets()),
         };
         utterance.sd = Some(SdPending {
             token,

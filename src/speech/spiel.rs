@@ -58,8 +58,10 @@ pub fn synthesize(
             allowed: languages,
             punctuation: None,
             spell: false,
+            capital_words: false,
             ssml: request.ssml,
         },
+        &config.symbols,
     );
     let mut written = 0u64;
     let mut failure: Option<std::io::Error> = None;
@@ -152,6 +154,7 @@ mod tests {
             voices: vec![voice.clone()],
             profiles: vec![voice.clone()],
             fallbacks: vec![voice.clone()],
+            symbols: std::sync::Arc::new(super::super::text::SymbolTables::embedded()),
             output: super::super::player::OutputChoice::Null,
         };
         let mut stream = Vec::new();
