@@ -42,10 +42,31 @@ const ROUNDS: usize = 4;
 /// A 10 ms block with a sample above this is sound.
 const LOUD: i16 = 1500;
 
-/// Blocks of the null sink's monitor, with when they arrived.
+/// The null sink's monitor, sample by sample. parec hands audio over in
+/// bursts, so arrival times are coarse; but the monitor runs at exactly the
+/// sample rate, so each sample's time is the stream's start plus its index.
+/// The start is estimated as the earliest `arrival - index / rate` seen: no
+/// sample can arrive before it was played.
 struct Monitor {
-    blocks: Arc<Mutex<Vec<(Instant, i16)>>>,
+    state: Arc<Mutex<MonitorState>>,
     child: Child,
+}
+
+#[derive(Default)]
+struct MonitorState {
+    /// Peak of each 2 ms block, in order.
+    peaks: Vec<i16>,
+    /// The estimated time of sample 0.
+    origin: Option<Instant>,
+}
+
+const BLOCK: usize = 44; // samples: 2 ms at 22050 Hz
+
+impl MonitorState {
+    fn time_of_block(&self, block: usize) -> Option<Instant> {
+        self.origin
+            .map(|o| o + Duration::from_secs_f64((block * BLOCK) as f64 / support::RATE as f64))
+    }
 }
 
 impl Monitor {
@@ -65,51 +86,62 @@ impl Monitor {
             .spawn()
             .expect("parec");
         let mut out = child.stdout.take().expect("parec stdout");
-        let blocks = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&blocks);
+        let state = Arc::new(Mutex::new(MonitorState::default()));
+        let sink = Arc::clone(&state);
         std::thread::spawn(move || {
-            // 2 ms blocks: the resolution of every figure below.
-            let mut buf = [0u8; 88];
+            let mut buf = [0u8; BLOCK * 2];
             while out.read_exact(&mut buf).is_ok() {
+                let now = Instant::now();
                 let peak = buf
                     .chunks_exact(2)
                     .map(|b| i16::from_le_bytes([b[0], b[1]]).saturating_abs())
                     .max()
                     .unwrap_or(0);
-                sink.lock().unwrap().push((Instant::now(), peak));
+                let mut state = sink.lock().unwrap();
+                state.peaks.push(peak);
+                let played = Duration::from_secs_f64(
+                    (state.peaks.len() * BLOCK) as f64 / support::RATE as f64,
+                );
+                let origin = now.checked_sub(played).unwrap_or(now);
+                if state.origin.is_none_or(|o| origin < o) {
+                    state.origin = Some(origin);
+                }
             }
         });
-        std::thread::sleep(Duration::from_millis(500));
-        Monitor { blocks, child }
+        std::thread::sleep(Duration::from_millis(800));
+        Monitor { state, child }
     }
 
-    /// Waits for the first loud block after `since`.
+    /// Waits for the first loud sample played after `since`; its delay.
     fn first_loud_after(&self, since: Instant, within: Duration) -> Option<Duration> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
-            if let Some((at, _)) = self
-                .blocks
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(at, peak)| *at >= since && *peak > LOUD)
             {
-                return Some(at.duration_since(since));
+                let state = self.state.lock().unwrap();
+                let found = (0..state.peaks.len()).find_map(|b| {
+                    let at = state.time_of_block(b)?;
+                    (at >= since && state.peaks[b] > LOUD).then(|| at.duration_since(since))
+                });
+                if found.is_some() {
+                    return found;
+                }
             }
             std::thread::sleep(Duration::from_millis(1));
         }
         None
     }
 
-    /// The last loud block in [since, since + window], as time after `since`.
+    /// After `window`, the time from `since` to the last loud sample played in it.
     fn last_loud_within(&self, since: Instant, window: Duration) -> Duration {
-        std::thread::sleep(window);
-        self.blocks
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(at, peak)| *at >= since && *at <= since + window && *peak > LOUD)
-            .map(|(at, _)| at.duration_since(since))
+        // Wait for the window to be played and for parec's bursts to arrive.
+        std::thread::sleep(window + Duration::from_millis(300));
+        let state = self.state.lock().unwrap();
+        (0..state.peaks.len())
+            .filter_map(|b| {
+                let at = state.time_of_block(b)?;
+                (at >= since && at <= since + window && state.peaks[b] > LOUD)
+                    .then(|| at.duration_since(since))
+            })
             .max()
             .unwrap_or_default()
     }
@@ -117,17 +149,14 @@ impl Monitor {
     /// Waits until the sink has been quiet for `quiet`.
     fn wait_quiet(&self, quiet: Duration, within: Duration) {
         let deadline = Instant::now() + within;
+        let blocks = (quiet.as_secs_f64() * support::RATE as f64 / BLOCK as f64) as usize;
         while Instant::now() < deadline {
-            let last_loud = self
-                .blocks
-                .lock()
-                .unwrap()
-                .iter()
-                .rev()
-                .find(|(_, p)| *p > LOUD)
-                .map(|(at, _)| *at);
-            if last_loud.is_none_or(|at| at.elapsed() > quiet) {
-                return;
+            {
+                let state = self.state.lock().unwrap();
+                let n = state.peaks.len();
+                if n > blocks && state.peaks[n - blocks..].iter().all(|p| *p <= LOUD) {
+                    return;
+                }
             }
             std::thread::sleep(Duration::from_millis(20));
         }
