@@ -698,3 +698,46 @@ async fn a_mixed_kazakh_and_russian_sentence_switches_voices_at_the_sink() {
         ]
     );
 }
+
+#[tokio::test]
+async fn pause_holds_speech_where_it_is_and_resume_goes_on() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let speech = SpeechProxy::new(&conn).await.unwrap();
+    let mut listener = Listener::new(&speech).await;
+    let text = "Кітапханада оқырмандарға арналған инклюзивті аймақ бар. Ол күн сайын ашық.";
+    let id = speech.speak(text, Dict::new()).await.unwrap();
+    assert!(listener.until_started(id, Duration::from_secs(20)).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    speech.pause().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let paused = pulse.record();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let silence = paused.finish();
+    assert!(
+        loud_seconds(&silence) < 0.05,
+        "sound while paused: {}",
+        loud_seconds(&silence)
+    );
+    assert!(
+        speech.speaking().await.unwrap(),
+        "a paused utterance is still the one speaking"
+    );
+    let resumed = pulse.record();
+    speech.resume().await.unwrap();
+    let heard = listener.until_finished(id, Duration::from_secs(20)).await;
+    assert_eq!(heard.completed, Some(true));
+    let after = resumed.finish();
+    assert!(
+        loud_seconds(&after) > 1.0,
+        "too little after Resume: {}",
+        loud_seconds(&after)
+    );
+    // Resume carries on from where Pause stopped: no word is spoken twice.
+    assert!(heard.words.len() >= 10, "{:?}", heard.words);
+    assert!(
+        heard.words.windows(2).all(|w| w[0].0 < w[1].0),
+        "{:?}",
+        heard.words
+    );
+}

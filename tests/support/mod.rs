@@ -422,8 +422,16 @@ impl Pulse {
             .stderr(Stdio::null())
             .spawn()
             .expect("start parec");
-        // parec needs a moment to connect; what it misses is silence anyway.
-        std::thread::sleep(Duration::from_millis(300));
+        // Recording has begun when the monitor's silence starts arriving:
+        // on a busy machine parec can take seconds to connect.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < 4410 {
+            assert!(
+                Instant::now() < deadline,
+                "parec recorded nothing from the null sink"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Recording {
             child: Some(child),
             path,
