@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::braille::service::BrailleHandle;
 use crate::config::FileError;
 use crate::i18n::Lang;
 use crate::speech::service::SpeechHandle;
@@ -88,6 +89,7 @@ pub fn spawn(
     station: Station,
     probe: Arc<dyn SystemProbe>,
     speech: Option<SpeechHandle>,
+    braille: Option<BrailleHandle>,
 ) -> std::io::Result<CoreHandle> {
     // Requests are small and answered quickly; a short queue pushes back on a flood.
     let (requests, mut inbox) = mpsc::channel(64);
@@ -101,6 +103,7 @@ pub fn spawn(
                     Request::Status(reply) => {
                         let running = Running {
                             speech_output: speech.as_ref().and_then(|s| s.output_blocking().ok()),
+                            braille: braille.as_ref().and_then(|b| b.state_blocking().ok()),
                         };
                         let _ = reply.send(station.status(probe.as_ref(), &running));
                     }
@@ -108,6 +111,11 @@ pub fn spawn(
                         let result = station.reload();
                         if let (Ok(()), Some(speech)) = (&result, &speech) {
                             let _ = speech.configure(station.speech_config(probe.as_ref()));
+                        }
+                        if let (Ok(()), Some(braille), Some(config)) =
+                            (&result, &braille, station.braille_config())
+                        {
+                            let _ = braille.configure(config);
                         }
                         publish.send_if_modified(|shared| {
                             let now = Shared::of(&station);

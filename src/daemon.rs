@@ -107,9 +107,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let (speech_events, speech_event_stream) = tokio::sync::mpsc::unbounded_channel();
+    let (braille_events, braille_event_stream) = tokio::sync::mpsc::unbounded_channel();
     let source = settings.config_source();
     // Loading files and starting eSpeak touch the disk: not on the runtime's threads.
-    let (station, speech) = tokio::task::spawn_blocking(move || {
+    let (station, speech, braille) = tokio::task::spawn_blocking(move || {
         let station = Station::start(source);
         let speech = match espeak::sample_rate() {
             Ok(_) => speech::service::spawn(station.speech_config(&HostProbe), speech_events)
@@ -120,7 +121,12 @@ pub async fn run(
                 None
             }
         };
-        (station, speech)
+        let braille = station.braille_config().and_then(|config| {
+            crate::braille::service::spawn(config, braille_events)
+                .map_err(|e| tracing::error!("braille thread: {e}"))
+                .ok()
+        });
+        (station, speech, braille)
     })
     .await
     .map_err(|e| DaemonError::Core(std::io::Error::other(e.to_string())))?;
@@ -130,15 +136,22 @@ pub async fn run(
         speech = speech.is_some(),
         "station loaded"
     );
-    let core =
-        core::spawn(station, Arc::new(HostProbe), speech.clone()).map_err(DaemonError::Core)?;
+    let core = core::spawn(
+        station,
+        Arc::new(HostProbe),
+        speech.clone(),
+        braille.clone(),
+    )
+    .map_err(DaemonError::Core)?;
     let ctx = Context {
         core: core.clone(),
         bus: settings.bus,
         speech,
+        braille,
     };
     dbus::serve(&conn, ctx).await.map_err(DaemonError::Serve)?;
     dbus::forward_speech_events(conn.clone(), speech_event_stream);
+    dbus::forward_braille_events(conn.clone(), braille_event_stream);
     dbus::request_names(&conn).await?;
     tracing::info!(name = dbus::NAME, "ready");
 

@@ -137,6 +137,9 @@ pub enum Msg {
     SubsystemReady {
         subsystem: Subsystem,
     },
+    DisplayUnavailable {
+        why: String,
+    },
     AudioOutputMissing {
         why: String,
     },
@@ -376,6 +379,17 @@ impl Msg {
                     En => format!("{s}: ready."),
                 }
             }
+            DisplayUnavailable { why } => match lang {
+                Kk => format!(
+                    "Брайль дисплейі қосылмаған ({why}). Кабельді тексеріңіз: қосылса, oqu оны өзі табады."
+                ),
+                Ru => format!(
+                    "Брайлевский дисплей не подключён ({why}). Проверьте кабель: oqu найдёт его сам."
+                ),
+                En => format!(
+                    "Braille display not connected ({why}). Check the cable: oqu finds it again by itself."
+                ),
+            },
             AudioOutputMissing { why } => match lang {
                 Kk => format!(
                     "Дыбыс құрылғысы жоқ: сөйлеу естілмейді ({why}). Динамиктерді тексеріңіз немесе [speech] output орнатыңыз."

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::braille::service::{BrailleConfig, BrailleState};
 use crate::config::data::{DataDir, DataSet, DisplayProfile, Engine, Transport, VoiceProfile};
 use crate::config::{
     find_config, AudioOutput, CatalogueKind, ConfigOrigin, Defaults, FileError, StationConfig,
@@ -23,6 +24,8 @@ use std::sync::Arc;
 pub struct Running {
     /// The speech thread's output, when speech runs.
     pub speech_output: Option<OutputState>,
+    /// The braille display's state, when the braille thread runs.
+    pub braille: Option<BrailleState>,
 }
 
 /// How to find the configuration, fixed for the daemon's lifetime.
@@ -182,6 +185,29 @@ impl Station {
         }
     }
 
+    /// What the braille thread needs; None when the display profile is missing
+    /// (Status says so).
+    pub fn braille_config(&self) -> Option<BrailleConfig> {
+        let profile = self
+            .data
+            .displays
+            .get(&self.config.braille.display)?
+            .value
+            .clone();
+        let keys = profile
+            .keys
+            .as_ref()
+            .and_then(|k| self.data.key_tables.get(k))
+            .map(|l| l.value.clone());
+        Some(BrailleConfig {
+            profile,
+            port: self.config.braille.port.clone(),
+            keys,
+            default_lang: self.ui_lang(),
+            data_path: self.data.searched.clone(),
+        })
+    }
+
     /// Symbol names: from the last data directory that has `voices/symbols`
     /// (a station's own override), else the built-in dictionaries.
     fn symbols(&self) -> SymbolTables {
@@ -218,7 +244,30 @@ impl Station {
                 bad.error.msg(),
             ));
         }
-        let mut devices = vec![self.display_status(probe, &mut problems)];
+        let mut display = self.display_status(probe, &mut problems);
+        if let Some(braille) = &running.braille {
+            if braille.connected {
+                display.state = ItemState::Ready;
+                display.detail = format!(
+                    "{}, {}, {} cells",
+                    braille.driver, braille.model, braille.cells
+                );
+                display.reason = Msg::SubsystemReady {
+                    subsystem: Subsystem::Braille,
+                };
+            } else if display.state != ItemState::Missing {
+                let why = braille.problem.clone().unwrap_or_default();
+                let msg = Msg::DisplayUnavailable { why };
+                problems.push(Problem::error(
+                    "braille-display-unavailable",
+                    &display.id,
+                    msg.clone(),
+                ));
+                display.state = ItemState::Missing;
+                display.reason = msg;
+            }
+        }
+        let mut devices = vec![display];
         if let Some(output) = &running.speech_output {
             devices.push(audio_status(output, &mut problems));
             if let Some(why) = &output.speechd_problem {
@@ -252,6 +301,9 @@ impl Station {
                 .iter()
                 .map(|s| match s {
                     Subsystem::Speech if speech_runs => {
+                        (*s, ItemState::Ready, Msg::SubsystemReady { subsystem: *s })
+                    }
+                    Subsystem::Braille if running.braille.is_some() => {
                         (*s, ItemState::Ready, Msg::SubsystemReady { subsystem: *s })
                     }
                     _ => (*s, ItemState::NotBuilt, Msg::NotBuilt { subsystem: *s }),

@@ -47,11 +47,11 @@ async fn refusals_are_printed_with_the_daemons_reason() {
     let config = bus.file("station.toml", DEFAULT_CONFIG);
     let _daemon = Daemon::start(&bus, &config, &[]).await;
 
-    let run = oqu(&bus, &["braille", "сәлем"], None);
+    let run = oqu(&bus, &["listen"], None);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr.trim(),
-        "oqu: Braille not available yet: not built into this oqud."
+        "oqu: Voice commands not available yet: not built into this oqud."
     );
 
     let run = oqu(&bus, &["say", "сәлем"], None);

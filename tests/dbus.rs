@@ -263,8 +263,6 @@ async fn members_not_built_yet_say_unavailable_with_a_reason() {
     let station = StationProxy::new(&conn).await.unwrap();
 
     let replies = vec![
-        ("Braille", error_of(braille.show("Абай", Dict::new()).await)),
-        ("Braille", error_of(braille.message("x", 0).await)),
         ("Voice commands", error_of(listen.start(Dict::new()).await)),
         (
             "Catalogue",
@@ -295,9 +293,8 @@ async fn members_not_built_yet_say_unavailable_with_a_reason() {
             format!("{subsystem} not available yet: not built into this oqud.")
         );
     }
-    // Properties tell the truth: nothing is connected or listening.
-    assert!(!braille.connected().await.unwrap());
-    assert_eq!(braille.cells().await.unwrap(), 0);
+    // Properties tell the truth: nothing is listening.
+    let _ = &braille;
     assert!(!listen.available().await.unwrap());
     assert!(!speech.speaking().await.unwrap());
 }
@@ -366,7 +363,7 @@ async fn status_shows_the_configuration_and_problems_a_mentor_can_act_on() {
     let subsystems = list(&status, "subsystems");
     assert_eq!(subsystems.len(), 6);
     for subsystem in &subsystems {
-        let expected = if text(subsystem, "id") == "speech" {
+        let expected = if ["speech", "braille"].contains(&text(subsystem, "id").as_str()) {
             "ready"
         } else {
             "not-built"

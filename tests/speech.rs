@@ -143,7 +143,7 @@ async fn kazakh_speech_is_heard_and_words_are_reported_in_the_callers_text() {
 #[tokio::test]
 async fn stop_cuts_speech_at_once() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let (_bus, pulse, daemon, conn) = start_with_sound(CONFIG).await;
     let speech = SpeechProxy::new(&conn).await.unwrap();
     let mut listener = Listener::new(&speech).await;
     let recording = pulse.record();
@@ -151,7 +151,11 @@ async fn stop_cuts_speech_at_once() {
 
     let long = "Кітапханада оқырмандарға арналған инклюзивті аймақ бар. ".repeat(20);
     let id = speech.speak(&long, Dict::new()).await.unwrap();
-    assert!(listener.until_started(id, Duration::from_secs(20)).await);
+    assert!(
+        listener.until_started(id, Duration::from_secs(20)).await,
+        "{}",
+        warnings(&daemon)
+    );
     tokio::time::sleep(Duration::from_millis(800)).await;
     let stopped_at = recording_started.elapsed();
     speech.stop().await.unwrap();
@@ -643,7 +647,7 @@ fn espeak_render(parts: &[(&str, &str)]) -> Vec<i16> {
 #[tokio::test]
 async fn a_mixed_kazakh_and_russian_sentence_switches_voices_at_the_sink() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let (_bus, pulse, _daemon, conn) = start_with_sound(CONFIG).await;
+    let (_bus, pulse, daemon, conn) = start_with_sound(CONFIG).await;
     let speech = SpeechProxy::new(&conn).await.unwrap();
     let mut listener = Listener::new(&speech).await;
     let kazakh = "Абай Құнанбайұлы ұлы ақын.";
@@ -666,7 +670,11 @@ async fn a_mixed_kazakh_and_russian_sentence_switches_voices_at_the_sink() {
         likeness(&played, &all_russian),
         likeness(&played, &all_kazakh),
     );
-    assert!(r > 0.8, "the recording does not sound like kk then ru: right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}");
+    assert!(
+        r > 0.8,
+        "the recording does not sound like kk then ru: right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}\n{}",
+        warnings(&daemon)
+    );
     assert!(
         r > wr + 0.1 && r > wk + 0.1,
         "right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}"

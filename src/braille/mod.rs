@@ -2,4 +2,7 @@
 
 pub mod baum;
 pub mod baum_emulator;
+pub mod display;
+pub mod layout;
 pub mod louis;
+pub mod service;

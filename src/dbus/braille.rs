@@ -1,10 +1,11 @@
-//! `org.oqu.Oqu1.Braille`: showing text on the display (issue 4 builds the drivers).
+//! `org.oqu.Oqu1.Braille`: showing text on the display.
 
 use zbus::interface;
 use zbus::object_server::SignalEmitter;
 
 use super::options::{self, Dict};
 use super::{Context, Error};
+use crate::braille::service::{BrailleError, BrailleHandle, BrailleState};
 use crate::i18n::{Msg, Subsystem};
 use crate::requests::{MAX_CELLS, MAX_MESSAGE_CHARS, MAX_MESSAGE_TIMEOUT_MS, MAX_SHOW_CHARS};
 
@@ -16,6 +17,27 @@ impl Braille {
     pub fn new(ctx: Context) -> Braille {
         Braille { ctx }
     }
+
+    fn handle(&self) -> Result<&BrailleHandle, Error> {
+        self.ctx
+            .braille
+            .as_ref()
+            .ok_or_else(|| self.ctx.not_built(Subsystem::Braille))
+    }
+
+    fn refused(&self, error: BrailleError) -> Error {
+        match error {
+            BrailleError::Refused(msg) => self.ctx.invalid(msg),
+            BrailleError::Gone => self.ctx.shutting_down(),
+        }
+    }
+
+    async fn state(&self) -> BrailleState {
+        match &self.ctx.braille {
+            Some(braille) => braille.state().await.unwrap_or_default(),
+            None => BrailleState::default(),
+        }
+    }
 }
 
 #[interface(name = "org.oqu.Oqu1.Braille")]
@@ -25,8 +47,11 @@ impl Braille {
     /// table s (liblouis table list), contracted b. Text: at most 65536 characters.
     async fn show(&self, text: &str, options: Dict) -> Result<(), Error> {
         self.ctx.check_len("text", text, MAX_SHOW_CHARS)?;
-        options::show(&options).map_err(|m| self.ctx.invalid(m))?;
-        Err(self.ctx.not_built(Subsystem::Braille))
+        let options = options::show(&options).map_err(|m| self.ctx.invalid(m))?;
+        self.handle()?
+            .show(text, options)
+            .await
+            .map_err(|e| self.refused(e))
     }
 
     /// Shows raw cells, bit0 = dot 1 … bit7 = dot 8; at most 160 cells.
@@ -38,7 +63,7 @@ impl Braille {
                 got: cells.len(),
             }));
         }
-        Err(self.ctx.not_built(Subsystem::Braille))
+        self.handle()?.show_dots(cells).map_err(|e| self.refused(e))
     }
 
     /// Shows a temporary message; timeout_ms 0 keeps it until a key is pressed
@@ -52,63 +77,67 @@ impl Braille {
                 allowed: format!("0..{MAX_MESSAGE_TIMEOUT_MS}"),
             }));
         }
-        Err(self.ctx.not_built(Subsystem::Braille))
+        self.handle()?
+            .message(text, timeout_ms)
+            .await
+            .map_err(|e| self.refused(e))
     }
 
     /// Blanks the display.
     async fn clear(&self) -> Result<(), Error> {
-        Err(self.ctx.not_built(Subsystem::Braille))
+        self.handle()?.clear().map_err(|e| self.refused(e))
     }
 
     /// A display key, normalised: route (argument = cell), pan-left, pan-right,
     /// line-up, line-down, enter, escape, …
     #[zbus(signal)]
-    async fn key(emitter: &SignalEmitter<'_>, name: &str, argument: u32) -> zbus::Result<()>;
+    pub async fn key(emitter: &SignalEmitter<'_>, name: &str, argument: u32) -> zbus::Result<()>;
 
     /// A routing key, mapped back to a character offset in the text last given to
     /// Show (panning and contraction accounted for).
     #[zbus(signal)]
-    async fn routed(emitter: &SignalEmitter<'_>, offset: i32) -> zbus::Result<()>;
+    pub async fn routed(emitter: &SignalEmitter<'_>, offset: i32) -> zbus::Result<()>;
 
     /// Braille-keyboard input, back-translated with the active table.
     #[zbus(signal)]
-    async fn typed(emitter: &SignalEmitter<'_>, text: &str) -> zbus::Result<()>;
+    pub async fn typed(emitter: &SignalEmitter<'_>, text: &str) -> zbus::Result<()>;
 
     /// What the display now shows, for viewers and tests.
     // Named apart from the generated `cells_changed` notifier of the Cells property.
     #[zbus(signal, name = "CellsChanged")]
-    async fn cells_shown(emitter: &SignalEmitter<'_>, cells: &[u8], text: &str)
-        -> zbus::Result<()>;
+    pub async fn cells_shown(
+        emitter: &SignalEmitter<'_>,
+        cells: &[u8],
+        text: &str,
+    ) -> zbus::Result<()>;
 
     /// True while a display is connected and driven.
-    // Until the braille subsystem exists no display is driven: the
-    // properties say so rather than echoing the configured profile.
     #[zbus(property)]
     async fn connected(&self) -> bool {
-        false
+        self.state().await.connected
     }
 
-    /// The driver in use: brlapi, serial or virtual.
+    /// The driver in use: brlapi, baum or virtual.
     #[zbus(property)]
     async fn driver(&self) -> String {
-        String::new()
+        self.state().await.driver
     }
 
     /// The display model, as the display reports it.
     #[zbus(property)]
     async fn model(&self) -> String {
-        String::new()
+        self.state().await.model
     }
 
     /// The liblouis table list in use.
     #[zbus(property)]
     async fn table(&self) -> String {
-        String::new()
+        self.state().await.table
     }
 
     /// Text cells of the display.
     #[zbus(property)]
     async fn cells(&self) -> u32 {
-        0
+        self.state().await.cells
     }
 }

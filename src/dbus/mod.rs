@@ -6,7 +6,7 @@
 //! the domain modules.
 
 mod auth;
-mod braille;
+pub mod braille;
 mod library;
 mod listen;
 pub mod options;
@@ -18,6 +18,7 @@ mod status;
 
 use zbus::Connection;
 
+use crate::braille::service::{BrailleEvent, BrailleHandle};
 use crate::core::CoreHandle;
 use crate::i18n::{Lang, Msg, Subsystem};
 use crate::speech::service::{SpeechEvent, SpeechHandle};
@@ -140,6 +141,8 @@ pub struct Context {
     pub bus: BusKind,
     /// None when eSpeak NG could not start.
     pub speech: Option<SpeechHandle>,
+    /// None when the display profile is missing.
+    pub braille: Option<BrailleHandle>,
 }
 
 impl Context {
@@ -224,6 +227,45 @@ pub fn forward_speech_events(
             };
             if let Err(e) = sent {
                 tracing::debug!("speech signal not sent: {e}");
+            }
+        }
+    });
+}
+
+/// Turns the braille thread's events into Braille signals and property changes.
+pub fn forward_braille_events(
+    conn: zbus::Connection,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<BrailleEvent>,
+) {
+    tokio::spawn(async move {
+        let Ok(iface) = conn
+            .object_server()
+            .interface::<_, braille::Braille>(PATH)
+            .await
+        else {
+            return;
+        };
+        let emitter = iface.signal_emitter().clone();
+        while let Some(event) = events.recv().await {
+            let sent = match event {
+                BrailleEvent::Key(name, argument) => {
+                    braille::Braille::key(&emitter, &name, argument).await
+                }
+                BrailleEvent::Routed(offset) => braille::Braille::routed(&emitter, offset).await,
+                BrailleEvent::Typed(text) => braille::Braille::typed(&emitter, &text).await,
+                BrailleEvent::CellsChanged(cells, text) => {
+                    braille::Braille::cells_shown(&emitter, &cells, &text).await
+                }
+                BrailleEvent::Connected(_) => {
+                    let braille = iface.get().await;
+                    let _ = braille.connected_changed(&emitter).await;
+                    let _ = braille.driver_changed(&emitter).await;
+                    let _ = braille.model_changed(&emitter).await;
+                    braille.cells_changed(&emitter).await
+                }
+            };
+            if let Err(e) = sent {
+                tracing::debug!("braille signal not sent: {e}");
             }
         }
     });

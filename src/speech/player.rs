@@ -412,7 +412,7 @@ mod tests {
         };
         {
             let mut q = queue.lock().unwrap();
-            let marks = vec![
+            let marks = [
                 Mark {
                     sample: 0,
                     start: 0,
@@ -446,7 +446,7 @@ mod tests {
         feeder.fill(300, |_, _| {});
         assert_eq!(rx.try_recv(), Ok(PlayerEvent::Word(7, 5, 9)));
         assert_eq!(rx.try_recv(), Ok(PlayerEvent::Finished(7)));
-        let mut tail = vec![1i16; 10];
+        let mut tail = [1i16; 10];
         feeder.fill(10, |i, s| tail[i] = s);
         assert!(tail.iter().all(|s| *s == 0), "silence after the end");
     }

@@ -7,7 +7,6 @@
 //! back over the same channel, so the queue has a single owner and no locks.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -120,7 +119,8 @@ enum Message {
     Config(oneshot::Sender<SpeechConfig>),
     Output(oneshot::Sender<OutputState>),
     Configure(SpeechConfig),
-    Player(PlayerEvent),
+    /// An event of the player of this generation.
+    Player(u64, PlayerEvent),
     Sd(SdEvent),
 }
 
@@ -216,6 +216,12 @@ pub fn spawn(
 /// moment, little enough that memory stays flat on a whole book.
 const LOOKAHEAD_SECONDS: usize = 2;
 
+/// Before opening a failed device again, wait this long times the failures in a row.
+const REOPEN_PAUSE: Duration = Duration::from_millis(150);
+
+/// A device that fails this many times in a row right after opening is rested.
+const MAX_QUICK_REOPENS: u32 = 3;
+
 /// How often a failed sound device is tried again.
 const REOPEN_EVERY: Duration = Duration::from_secs(5);
 
@@ -261,11 +267,15 @@ struct Speaker {
     config: SpeechConfig,
     events: tokio::sync::mpsc::UnboundedSender<SpeechEvent>,
     player: Player,
-    /// Cleared when the player is replaced, so a dead stream's late errors are ignored.
-    player_current: Arc<AtomicBool>,
+    /// Counts players opened; events carry it, so a replaced player's are ignored.
+    player_generation: u64,
+    /// A failed device is opened again at this time (speech waits meanwhile).
+    reopen_at: Option<Instant>,
     output_problem: Option<String>,
     /// When the configured output was last tried while speech went to the null output.
     last_open_attempt: Instant,
+    /// Failures of the sound device soon after it was opened, in a row.
+    quick_failures: u32,
     player_tx: Sender<Message>,
     sample_rate: u32,
     next_id: u64,
@@ -286,15 +296,16 @@ impl Speaker {
         player_tx: Sender<Message>,
     ) -> Speaker {
         let sample_rate = espeak::sample_rate().unwrap_or(22050);
-        let (player, output_problem, player_current) =
-            open_player(&config.output, sample_rate, &player_tx);
+        let (player, output_problem) = open_player(&config.output, sample_rate, &player_tx, 0);
         Speaker {
             config,
             events,
             player,
-            player_current,
+            player_generation: 0,
+            reopen_at: None,
             output_problem,
             last_open_attempt: Instant::now(),
+            quick_failures: 0,
             player_tx,
             sample_rate,
             next_id: 1,
@@ -390,7 +401,12 @@ impl Speaker {
                     self.reopen();
                 }
             }
-            Message::Player(event) => self.on_player(event),
+            Message::Player(generation, event) => {
+                // A replaced player's late events (a dead stream's errors) are stale.
+                if generation == self.player_generation {
+                    self.on_player(event);
+                }
+            }
             Message::Sd(event) => self.on_speechd(event),
         }
     }
@@ -569,20 +585,28 @@ impl Speaker {
             }
             PlayerEvent::Lost(why) => {
                 tracing::warn!("audio output lost: {why}");
-                if self.last_open_attempt.elapsed() < REOPEN_EVERY {
-                    // It failed again right after opening: rest it, speak to
-                    // the null output meanwhile, and try again later.
-                    self.use_null(why);
-                } else {
-                    // The default device may be back, or another takes its place.
-                    self.reopen();
-                    if self.output_problem.is_none() && self.player.is_null() {
-                        self.output_problem = Some(why);
-                    }
+                // A stream that worked a while is tried again at once; one that
+                // keeps failing right after opening is rested, and speech goes
+                // to the null output meanwhile.
+                if self.last_open_attempt.elapsed() >= REOPEN_EVERY {
+                    self.quick_failures = 0;
                 }
-                // The utterance starts again on the new output.
-                if let Some(playing) = self.playing.as_mut() {
-                    playing.next = 0;
+                self.quick_failures += 1;
+                if self.quick_failures > MAX_QUICK_REOPENS {
+                    self.quick_failures = 0;
+                    self.reopen_at = None;
+                    self.use_null(why);
+                    if let Some(playing) = self.playing.as_mut() {
+                        playing.next = 0;
+                    }
+                } else {
+                    // Silence the dead stream now; open the device again a
+                    // moment later (it may be reconnecting, or another takes
+                    // its place).
+                    self.player.clear();
+                    self.player.set_paused(true);
+                    self.player_generation += 1;
+                    self.reopen_at = Some(Instant::now() + REOPEN_PAUSE * self.quick_failures);
                 }
             }
             // Events of utterances already cut: nobody is waiting for them.
@@ -705,23 +729,34 @@ impl Speaker {
     }
 
     fn use_null(&mut self, why: String) {
-        self.player_current.store(false, Ordering::Relaxed);
-        let (player, _, current) =
-            open_player(&OutputChoice::Null, self.sample_rate, &self.player_tx);
+        self.player_generation += 1;
+        let (player, _) = open_player(
+            &OutputChoice::Null,
+            self.sample_rate,
+            &self.player_tx,
+            self.player_generation,
+        );
         self.player = player;
-        self.player_current = current;
         self.output_problem = Some(why);
         self.last_open_attempt = Instant::now();
     }
 
     fn reopen(&mut self) {
-        self.player_current.store(false, Ordering::Relaxed);
-        let (player, problem, current) =
-            open_player(&self.config.output, self.sample_rate, &self.player_tx);
+        self.player_generation += 1;
+        let (player, problem) = open_player(
+            &self.config.output,
+            self.sample_rate,
+            &self.player_tx,
+            self.player_generation,
+        );
         self.player = player;
-        self.player_current = current;
         self.output_problem = problem;
         self.last_open_attempt = Instant::now();
+        self.reopen_at = None;
+        // Whatever was playing starts again on the new output.
+        if let Some(playing) = self.playing.as_mut() {
+            playing.next = 0;
+        }
     }
 
     /// Starts the next utterance when nothing plays, and keeps synthesis ahead.
@@ -733,6 +768,12 @@ impl Speaker {
             && self.config.output != OutputChoice::Null
             && self.last_open_attempt.elapsed() > REOPEN_EVERY;
         if retry {
+            self.reopen();
+        }
+        if let Some(at) = self.reopen_at {
+            if Instant::now() < at {
+                return;
+            }
             self.reopen();
         }
         if self.playing.is_none() {
@@ -866,27 +907,22 @@ fn open_player(
     output: &OutputChoice,
     rate: u32,
     tx: &Sender<Message>,
-) -> (Player, Option<String>, Arc<AtomicBool>) {
-    // Player events come back through the speech thread's own channel, while
-    // this player is the current one.
+    generation: u64,
+) -> (Player, Option<String>) {
+    // Player events come back through the speech thread's own channel,
+    // tagged with the player's generation.
     let (events, relay) = mpsc::channel::<PlayerEvent>();
     let forward = tx.clone();
-    let current = Arc::new(AtomicBool::new(true));
-    let still_current = Arc::clone(&current);
     let _ = std::thread::Builder::new()
         .name("oqu-audio-events".into())
         .spawn(move || {
             while let Ok(event) = relay.recv() {
-                if !still_current.load(Ordering::Relaxed) {
-                    break;
-                }
-                if forward.send(Message::Player(event)).is_err() {
+                if forward.send(Message::Player(generation, event)).is_err() {
                     break;
                 }
             }
         });
-    let (player, problem) = Player::open(output, rate, events);
-    (player, problem, current)
+    Player::open(output, rate, events)
 }
 
 /// eSpeak's capitals parameter: 0 none, 1 a sound, 2 the word "capital"

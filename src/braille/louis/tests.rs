@@ -447,7 +447,7 @@ fn random_text_never_panics_and_keeps_the_maps_consistent() {
         assert!(t.cell_to_char.windows(2).all(|w| w[0] <= w[1]), "{text:?}");
         assert_eq!(t.cursor_cell.is_some(), cursor.is_some(), "{text:?}");
         assert!(
-            t.cursor_cell.map_or(true, |c| c <= t.cells.len()),
+            t.cursor_cell.is_none_or(|c| c <= t.cells.len()),
             "{text:?}"
         );
         back_translate(table, &t.cells).unwrap_or_else(|e| panic!("{table} {text:?}: {e}"));

@@ -1,0 +1,204 @@
+//! Braille through the D-Bus API: oqud's own Baum driver against an emulated
+//! Baum display on a pseudo-terminal, and the virtual display. The cells are
+//! checked exactly, against liblouis through oqu's layout.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use oqu::braille::baum::EntryKeys;
+use oqu::braille::baum_emulator::Emulator;
+use oqu::braille::layout::{Layout, ShowText};
+use oqu::braille::louis::{self, Grade};
+use oqu::client::{BrailleProxy, Dict, StationProxy};
+use oqu::config::data::DataDir;
+use oqu::i18n::Lang;
+use support::{Bus, Daemon, REPO};
+
+fn layout(text: &str, lang: Lang) -> Layout {
+    let tables =
+        louis::tables_for(lang, Grade::Uncontracted, &[DataDir::tree(Path::new(REPO))]).unwrap();
+    let show = ShowText {
+        text,
+        tables: &tables,
+        grade: Grade::Uncontracted,
+        cursor: None,
+    };
+    Layout::new(&show, 40).unwrap()
+}
+
+/// oqud driving the emulated display with its own Baum driver.
+async fn start_with_baum() -> (Bus, Emulator, Daemon, zbus::Connection) {
+    let emulator = tokio::task::spawn_blocking(|| Emulator::start(40))
+        .await
+        .unwrap()
+        .unwrap();
+    let bus = Bus::session();
+    let extra = bus.dir.path().join("extra");
+    std::fs::create_dir_all(extra.join("devices")).unwrap();
+    std::fs::write(
+        extra.join("devices/baum-emulated.toml"),
+        format!(
+            "version = 1\nkind = \"braille-display\"\nname = \"Emulated Baum\"\ntransport = \"serial\"\n\
+             protocol = \"baum-escape\"\nbaud = 19200\ncells = 40\nport = \"{}\"\nkeys = \"baum\"\n",
+            emulator.device_path().display()
+        ),
+    )
+    .unwrap();
+    let config = bus.file(
+        "station.toml",
+        "[station]\nlanguages = [\"kk\", \"ru\", \"en\"]\n[braille]\ndisplay = \"baum-emulated\"\n",
+    );
+    let data_path = format!("{REPO}:{}", extra.display());
+    let daemon = Daemon::start_with_env(&bus, &config, &[], &[("OQU_DATA_PATH", &data_path)]).await;
+    let conn = bus.connect().await;
+    (bus, emulator, daemon, conn)
+}
+
+async fn wait_cells(emulator: &Emulator, want: Vec<u8>) -> Vec<u8> {
+    let shown = tokio::task::block_in_place(|| {
+        emulator.wait_for_cells(|c| c == want.as_slice(), Duration::from_secs(10))
+    });
+    shown.unwrap_or_else(|| emulator.cells())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kazakh_text_reaches_the_display_as_exact_cells() {
+    let (_bus, emulator, daemon, conn) = start_with_baum().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    assert!(braille.connected().await.unwrap(), "{}", daemon.log_text());
+    assert_eq!(braille.cells().await.unwrap(), 40);
+    let text = "кітапхана бүгін ашық";
+    braille.show(text, Dict::new()).await.unwrap();
+    let want = layout(text, Lang::Kk).lines()[0].cells.clone();
+    assert_eq!(wait_cells(&emulator, want.clone()).await, want);
+    // Dot 9 of kk.utb never reaches the physical cells: they are 8-dot bytes.
+    assert_eq!(want[0], 0b0000_0101, "к is dots 1-3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_keys_and_panning_map_back_to_the_text() {
+    let (_bus, emulator, _daemon, conn) = start_with_baum().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    let mut routed = braille.inner().receive_signal("Routed").await.unwrap();
+    let text = "Библиотека открыта каждый день с девяти утра до девяти вечера, \
+                а читальный зал для незрячих читателей работает и по воскресеньям.";
+    braille.show(text, Dict::new()).await.unwrap();
+    let expected = layout(text, Lang::Ru);
+    assert!(expected.lines().len() >= 3);
+    let first = expected.lines()[0].cells.clone();
+    assert_eq!(wait_cells(&emulator, first.clone()).await, first);
+
+    // A routing key over cell 12 gives the character under it.
+    tokio::task::block_in_place(|| emulator.press_routing(12)).unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(10), routed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let offset: i32 = message.body().deserialize().unwrap();
+    assert_eq!(Some(offset as usize), expected.route(0, 12));
+
+    // Display key 5 pans right (devices/keys/baum.toml): the next line, never a split word.
+    tokio::task::block_in_place(|| emulator.press_keys(0b1_0000)).unwrap();
+    let second = expected.lines()[1].cells.clone();
+    assert_eq!(wait_cells(&emulator, second.clone()).await, second);
+    tokio::task::block_in_place(|| emulator.press_routing(0)).unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(10), routed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let offset: i32 = message.body().deserialize().unwrap();
+    assert_eq!(Some(offset as usize), expected.route(1, 0));
+    let word_start = offset as usize;
+    let before = text.chars().nth(word_start - 1).unwrap();
+    assert!(before == ' ', "line 2 starts mid-word at {word_start}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_braille_keyboard_types_kazakh_letters() {
+    let (_bus, emulator, _daemon, conn) = start_with_baum().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    let mut typed = braille.inner().receive_signal("Typed").await.unwrap();
+    braille.show("қазақ тілі", Dict::new()).await.unwrap();
+    // қ is dots 1-4-5-6 in kk-oqu.utb.
+    tokio::task::block_in_place(|| {
+        emulator.press_entry(EntryKeys {
+            buttons: 0,
+            dots: 0b11_1001,
+        })
+    })
+    .unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(10), typed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let text: String = message.body().deserialize().unwrap();
+    assert_eq!(text, "қ");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unplugged_display_shows_in_status_and_connected_turns_false() {
+    let (_bus, emulator, daemon, conn) = start_with_baum().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    braille.show("Абай", Dict::new()).await.unwrap();
+    tokio::task::block_in_place(|| emulator.stop());
+    let station = StationProxy::new(&conn).await.unwrap();
+    let mut problem = None;
+    for _ in 0..100 {
+        let status = station.status().await.unwrap();
+        let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
+        // The pty is gone, as a pulled USB cable takes its device node with it.
+        problem = problems.into_iter().find(|p| {
+            let code = String::try_from(p["code"].clone()).unwrap();
+            code == "braille-display-unavailable" || code == "serial-port-missing"
+        });
+        if problem.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let problem = problem.unwrap_or_else(|| {
+        panic!(
+            "Status names the unplugged display\n{}",
+            daemon
+                .log_text()
+                .lines()
+                .filter(|l| !l.contains("zbus"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let reason = String::try_from(problem["reason"].clone()).unwrap();
+    assert!(reason.starts_with("Брайль дисплейі қосылмаған"), "{reason}");
+    assert!(!braille.connected().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_virtual_display_reports_what_it_shows() {
+    let bus = Bus::session();
+    let config = bus.file("station.toml", support::DEFAULT_CONFIG);
+    let _daemon = Daemon::start(&bus, &config, &[]).await;
+    let conn = bus.connect().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    let mut changed = braille
+        .inner()
+        .receive_signal("CellsChanged")
+        .await
+        .unwrap();
+    braille
+        .show("The cat and the dog.", Dict::new())
+        .await
+        .unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(10), changed.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let (cells, _text): (Vec<u8>, String) = message.body().deserialize().unwrap();
+    assert_eq!(
+        cells,
+        layout("The cat and the dog.", Lang::En).lines()[0].cells
+    );
+    assert!(braille.connected().await.unwrap());
+}
