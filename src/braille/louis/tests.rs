@@ -446,10 +446,7 @@ fn random_text_never_panics_and_keeps_the_maps_consistent() {
         assert!(t.char_to_cell.windows(2).all(|w| w[0] <= w[1]), "{text:?}");
         assert!(t.cell_to_char.windows(2).all(|w| w[0] <= w[1]), "{text:?}");
         assert_eq!(t.cursor_cell.is_some(), cursor.is_some(), "{text:?}");
-        assert!(
-            t.cursor_cell.is_none_or(|c| c <= t.cells.len()),
-            "{text:?}"
-        );
+        assert!(t.cursor_cell.is_none_or(|c| c <= t.cells.len()), "{text:?}");
         back_translate(table, &t.cells).unwrap_or_else(|e| panic!("{table} {text:?}: {e}"));
         // Any 8-dot cells, as a keyboard could type.
         let typed: Vec<u8> = (0..rng.below(30)).map(|_| rng.next() as u8).collect();
