@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ensure_packages "${OQU_TEST_PACKAGES[@]}" "${OQU_BUILD_PACKAGES[@]}"
 ensure_rust
 echo "== cargo test"
-cargo test --locked --all-targets
+cargo test --locked --lib --bins --tests
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
