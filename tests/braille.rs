@@ -202,3 +202,127 @@ async fn the_virtual_display_reports_what_it_shows() {
     );
     assert!(braille.connected().await.unwrap());
 }
+
+/// `socat pty,raw,echo=0,link=A pty,raw,echo=0,link=B`: a serial line whose
+/// two ends have fixed names, so a "display" can go away and come back at the
+/// same path, as a USB display does when replugged.
+struct SerialLine {
+    child: std::process::Child,
+}
+
+impl SerialLine {
+    fn start(driver_end: &Path, display_end: &Path) -> SerialLine {
+        support::require("socat", "socat");
+        let child = std::process::Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", driver_end.display()))
+            .arg(format!("pty,raw,echo=0,link={}", display_end.display()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start socat");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !(driver_end.exists() && display_end.exists()) {
+            assert!(std::time::Instant::now() < deadline, "socat made no ptys");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        SerialLine { child }
+    }
+}
+
+impl Drop for SerialLine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replugged_display_is_found_within_two_seconds_showing_the_same() {
+    let bus = Bus::session();
+    let driver_end = bus.dir.path().join("ttyBAUM");
+    let display_end = bus.dir.path().join("display-side");
+    let line = SerialLine::start(&driver_end, &display_end);
+    let emulator = Emulator::attach(&display_end, driver_end.clone(), 40).unwrap();
+    let extra = bus.dir.path().join("extra");
+    std::fs::create_dir_all(extra.join("devices")).unwrap();
+    std::fs::write(
+        extra.join("devices/baum-line.toml"),
+        format!(
+            "version = 1\nkind = \"braille-display\"\nname = \"Baum on a line\"\ntransport = \"serial\"\n\
+             protocol = \"baum-escape\"\nbaud = 19200\ncells = 40\nport = \"{}\"\nkeys = \"baum\"\n",
+            driver_end.display()
+        ),
+    )
+    .unwrap();
+    let config = bus.file(
+        "station.toml",
+        "[station]\nlanguages = [\"kk\"]\n[braille]\ndisplay = \"baum-line\"\n",
+    );
+    let data_path = format!("{REPO}:{}", extra.display());
+    let daemon = Daemon::start_with_env(&bus, &config, &[], &[("OQU_DATA_PATH", &data_path)]).await;
+    let conn = bus.connect().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    let text = "Абай Құнанбайұлы — ақын";
+    braille.show(text, Dict::new()).await.unwrap();
+    let want = layout(text, Lang::Kk).lines()[0].cells.clone();
+    assert_eq!(wait_cells(&emulator, want.clone()).await, want);
+
+    // Unplugged: the line and the display go away.
+    drop(emulator);
+    drop(line);
+    let mut connected = true;
+    for _ in 0..100 {
+        connected = braille.connected().await.unwrap();
+        if !connected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !connected,
+        "Connected stayed true after the display was unplugged"
+    );
+
+    // Plugged back in at the same path.
+    let _line = SerialLine::start(&driver_end, &display_end);
+    let emulator = Emulator::attach(&display_end, driver_end.clone(), 40).unwrap();
+    let back = std::time::Instant::now();
+    let shown = tokio::task::block_in_place(|| {
+        emulator.wait_for_cells(|c| c == want.as_slice(), Duration::from_secs(2))
+    });
+    assert_eq!(
+        shown,
+        Some(want),
+        "the same content was not back within 2 s"
+    );
+    assert!(back.elapsed() < Duration::from_secs(2));
+    let log: Vec<String> = daemon
+        .log_text()
+        .lines()
+        .filter(|l| l.contains("braille"))
+        .map(str::to_owned)
+        .collect();
+    // Read without the proxy's cache: what oqud says now.
+    let props = zbus::fdo::PropertiesProxy::builder(&conn)
+        .destination("org.oqu.Oqu1")
+        .unwrap()
+        .path("/org/oqu/Oqu1")
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let iface = zbus::names::InterfaceName::try_from("org.oqu.Oqu1.Braille").unwrap();
+    let now = bool::try_from(props.get(iface, "Connected").await.unwrap()).unwrap();
+    assert!(now, "{log:#?}");
+    // Clients that cache properties hear of it through PropertiesChanged.
+    let mut cached = false;
+    for _ in 0..20 {
+        cached = braille.connected().await.unwrap();
+        if cached {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(cached, "PropertiesChanged never said Connected: {log:#?}");
+}
