@@ -39,7 +39,10 @@ const RU: [&str; 5] = [
     "Я люблю читать книги по вечерам.",
 ];
 const ROUNDS: usize = 4;
-/// A 10 ms block with a sample above this is sound.
+/// Between trials the sink must be this quiet this long: longer than any
+/// pause inside a sentence, so a trial never hears the end of the one before.
+const QUIET: Duration = Duration::from_millis(800);
+/// A block with a sample above this is sound.
 const LOUD: i16 = 1500;
 
 /// The null sink's monitor, sample by sample. parec hands audio over in
@@ -296,10 +299,10 @@ async fn run() {
     // Warm both up once (first synthesis loads dictionaries).
     for lang in ["kk", "ru"] {
         speech.speak("Сәлем.", options(lang)).await.unwrap();
-        monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(5));
+        monitor.wait_quiet(QUIET, Duration::from_secs(5));
         ssip.command(&format!("SET SELF LANGUAGE {lang}"));
         ssip.speak("Сәлем.");
-        monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(5));
+        monitor.wait_quiet(QUIET, Duration::from_secs(5));
     }
 
     println!("# 1. Speak → first audible sample at the null sink (ms, median of {} sentences × {ROUNDS})", KK.len());
@@ -317,7 +320,7 @@ async fn run() {
                 if let Some(d) = monitor.first_loud_after(start, Duration::from_secs(5)) {
                     ours.push(ms(d));
                 }
-                monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(15));
+                monitor.wait_quiet(QUIET, Duration::from_secs(15));
 
                 let start = Instant::now();
                 let status = Command::new("spd-say")
@@ -332,13 +335,13 @@ async fn run() {
                 if let Some(d) = monitor.first_loud_after(start, Duration::from_secs(5)) {
                     spd_say.push(ms(d));
                 }
-                monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(15));
+                monitor.wait_quiet(QUIET, Duration::from_secs(15));
 
                 let start = ssip.speak(sentence);
                 if let Some(d) = monitor.first_loud_after(start, Duration::from_secs(5)) {
                     kept.push(ms(d));
                 }
-                monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(15));
+                monitor.wait_quiet(QUIET, Duration::from_secs(15));
             }
         }
         let (o, s, k) = (median(&mut ours), median(&mut spd_say), median(&mut kept));
@@ -367,7 +370,7 @@ async fn run() {
         ours.push(ms(
             monitor.last_loud_within(stop, Duration::from_millis(600))
         ));
-        monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(5));
+        monitor.wait_quiet(QUIET, Duration::from_secs(5));
 
         let start = ssip.speak(&long);
         monitor.first_loud_after(start, Duration::from_secs(5));
@@ -377,7 +380,7 @@ async fn run() {
         theirs.push(ms(
             monitor.last_loud_within(cancel, Duration::from_millis(600))
         ));
-        monitor.wait_quiet(Duration::from_millis(300), Duration::from_secs(5));
+        monitor.wait_quiet(QUIET, Duration::from_secs(5));
     }
     let (o, t) = (median(&mut ours), median(&mut theirs));
     println!(
