@@ -170,6 +170,16 @@ pub enum OutputChoice {
 /// made the ALSA PulseAudio plugin fail with I/O errors under load).
 const PERIOD: Duration = Duration::from_millis(20);
 
+/// The device period: [`PERIOD`], or `OQU_AUDIO_PERIOD_MS` (2..100) for a
+/// station whose sound server keeps up with shorter ones (lower latency).
+fn device_period() -> Duration {
+    std::env::var("OQU_AUDIO_PERIOD_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|ms| Duration::from_millis(ms.clamp(2, 100)))
+        .unwrap_or(PERIOD)
+}
+
 impl Player {
     /// Opens `choice`; when it cannot be opened, falls back to the null output
     /// and returns why beside the player.
@@ -317,7 +327,9 @@ fn open_device(
     let wanted = cpal::StreamConfig {
         channels: 1,
         sample_rate: source_rate,
-        buffer_size: cpal::BufferSize::Fixed(source_rate * PERIOD.as_millis() as u32 / 1000),
+        buffer_size: cpal::BufferSize::Fixed(
+            source_rate * device_period().as_millis() as u32 / 1000,
+        ),
     };
     let on_error = {
         let events = events.clone();
