@@ -6,7 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use oqu::client::{Dict, SpeechProxy, StationProxy};
+use oqu::client::{Dict, SpeechProxy};
 use support::{error_of, last_loud, loud_seconds, Bus, Daemon, Pulse, RATE};
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -297,18 +297,9 @@ async fn without_a_sound_device_speech_still_finishes_and_status_says_why() {
     // Paced like real playback, not dropped at once.
     assert!(started.elapsed() > Duration::from_millis(500));
 
-    let status = StationProxy::new(&conn)
+    let reason = support::problem_reason(&conn, "audio-output-missing")
         .await
-        .unwrap()
-        .status()
-        .await
-        .unwrap();
-    let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
-    let sound = problems
-        .iter()
-        .find(|p| String::try_from(p["code"].clone()).unwrap() == "audio-output-missing")
         .expect("Status names the missing sound device");
-    let reason = String::try_from(sound["reason"].clone()).unwrap();
     assert!(
         reason.starts_with("No sound device: speech is not heard"),
         "{reason}"
@@ -448,17 +439,10 @@ async fn losing_the_sound_device_mid_sentence_never_leaves_a_stuck_queue() {
     assert!(heard.started);
     assert_eq!(heard.completed, Some(true));
     // And Status says what happened.
-    let status = StationProxy::new(&conn)
-        .await
-        .unwrap()
-        .status()
-        .await
-        .unwrap();
-    let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
     assert!(
-        problems
-            .iter()
-            .any(|p| String::try_from(p["code"].clone()).unwrap() == "audio-output-missing"),
+        support::problem_reason(&conn, "audio-output-missing")
+            .await
+            .is_some(),
         "no audio-output-missing problem"
     );
 }
@@ -574,18 +558,9 @@ async fn a_hung_speech_dispatcher_falls_back_to_espeak_and_says_so() {
         loud_seconds(&samples) > 0.5,
         "eSpeak NG did not speak in its place"
     );
-    let status = StationProxy::new(&conn)
+    let reason = support::problem_reason(&conn, "speech-dispatcher-unavailable")
         .await
-        .unwrap()
-        .status()
-        .await
-        .unwrap();
-    let problems = Vec::<Dict>::try_from(status["problems"].clone()).unwrap();
-    let problem = problems
-        .iter()
-        .find(|p| String::try_from(p["code"].clone()).unwrap() == "speech-dispatcher-unavailable")
         .expect("Status names the hung Speech Dispatcher");
-    let reason = String::try_from(problem["reason"].clone()).unwrap();
     // The station speaks Russian first, so its words are Russian.
     assert!(
         reason.starts_with("Speech Dispatcher не отвечает"),

@@ -341,6 +341,21 @@ pub fn oqu(bus: &Bus, args: &[&str], as_user: Option<(u32, u32)>) -> Run {
     }
 }
 
+/// The reason Station.Status gives for the problem with `code`, if any.
+pub async fn problem_reason(conn: &zbus::Connection, code: &str) -> Option<String> {
+    let status = oqu::client::StationProxy::new(conn)
+        .await
+        .ok()?
+        .status()
+        .await
+        .ok()?;
+    let problems = Vec::<oqu::client::Dict>::try_from(status.get("problems")?.clone()).ok()?;
+    problems.iter().find_map(|p| {
+        let found = String::try_from(p.get("code")?.clone()).ok()? == code;
+        found.then(|| String::try_from(p.get("reason")?.clone()).ok())?
+    })
+}
+
 /// The D-Bus error name and message of a failed call.
 pub fn error_of<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String) {
     match result {
