@@ -289,7 +289,7 @@ async fn run() {
         "[station]\nlanguages = [\"kk\", \"ru\", \"en\"]\n",
     );
     // oqud inherits OQU_AUDIO_PERIOD_MS, the device period, from this environment.
-    let period = std::env::var("OQU_AUDIO_PERIOD_MS").unwrap_or_else(|_| "20 (default)".into());
+    let period = std::env::var("OQU_AUDIO_PERIOD_MS").unwrap_or_else(|_| "10 (default)".into());
     println!("device period: {period} ms\n");
     let daemon =
         Daemon::start_with_env(&bus, &config, &[], &[("PULSE_SERVER", &pulse.server())]).await;

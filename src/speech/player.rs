@@ -165,13 +165,16 @@ pub enum OutputChoice {
     Null,
 }
 
-/// How long one device period lasts: short, so Stop is heard at once, but
-/// not so short that a busy machine starves the sound server (10 ms periods
-/// made the ALSA PulseAudio plugin fail with I/O errors under load).
-const PERIOD: Duration = Duration::from_millis(20);
+/// How long one device period lasts: short, so speech starts and Stop is
+/// heard at once (two periods are buffered). Measured on a PulseAudio null
+/// sink: 5 ms periods give ~10 ms to the first sound and ~6 ms from Stop to
+/// silence, 20 ms periods ~35 ms for both; but under load 5 ms periods made
+/// the ALSA PulseAudio plugin fail now and then, restarting the sentence.
+/// 10 ms is the compromise. A device that refuses them gets its own default.
+const PERIOD: Duration = Duration::from_millis(10);
 
-/// The device period: [`PERIOD`], or `OQU_AUDIO_PERIOD_MS` (2..100) for a
-/// station whose sound server keeps up with shorter ones (lower latency).
+/// The device period: [`PERIOD`], or `OQU_AUDIO_PERIOD_MS` (2..100), for a
+/// station whose sound server needs longer periods.
 fn device_period() -> Duration {
     std::env::var("OQU_AUDIO_PERIOD_MS")
         .ok()
