@@ -326,3 +326,44 @@ async fn a_replugged_display_is_found_within_two_seconds_showing_the_same() {
     }
     assert!(cached, "PropertiesChanged never said Connected: {log:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_shows_for_its_timeout_then_the_text_comes_back() {
+    let bus = Bus::session();
+    let config = bus.file("station.toml", support::DEFAULT_CONFIG);
+    let _daemon = Daemon::start(&bus, &config, &[]).await;
+    let conn = bus.connect().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    let mut changed = braille
+        .inner()
+        .receive_signal("CellsChanged")
+        .await
+        .unwrap();
+    let text = "The library opens at nine.";
+    braille.show(text, Dict::new()).await.unwrap();
+    let shown = layout(text, Lang::En).lines()[0].cells.clone();
+    assert_eq!(next_cells(&mut changed).await, shown);
+
+    let started = std::time::Instant::now();
+    braille.message("Saved.", 400).await.unwrap();
+    assert_eq!(
+        next_cells(&mut changed).await,
+        layout("Saved.", Lang::En).lines()[0].cells
+    );
+    // When the timeout ends, the text that was there comes back, on its own.
+    assert_eq!(next_cells(&mut changed).await, shown);
+    let held = started.elapsed();
+    assert!(
+        held >= Duration::from_millis(390) && held < Duration::from_secs(3),
+        "{held:?}"
+    );
+}
+
+async fn next_cells(stream: &mut zbus::proxy::SignalStream<'_>) -> Vec<u8> {
+    let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let (cells, _): (Vec<u8>, String) = message.body().deserialize().unwrap();
+    cells
+}
