@@ -29,6 +29,26 @@ fn layout(text: &str, lang: Lang) -> Layout {
     Layout::new(&show, 40).unwrap()
 }
 
+/// oqud with the virtual display, and a stream of its CellsChanged signals.
+async fn start_virtual() -> (
+    Bus,
+    Daemon,
+    BrailleProxy<'static>,
+    zbus::proxy::SignalStream<'static>,
+) {
+    let bus = Bus::session();
+    let config = bus.file("station.toml", support::DEFAULT_CONFIG);
+    let daemon = Daemon::start(&bus, &config, &[]).await;
+    let conn = bus.connect().await;
+    let braille = BrailleProxy::new(&conn).await.unwrap();
+    let changed = braille
+        .inner()
+        .receive_signal("CellsChanged")
+        .await
+        .unwrap();
+    (bus, daemon, braille, changed)
+}
+
 /// oqud driving the emulated display with its own Baum driver.
 async fn start_with_baum() -> (Bus, Emulator, Daemon, zbus::Connection) {
     let emulator = tokio::task::spawn_blocking(|| Emulator::start(40))
@@ -177,16 +197,7 @@ async fn an_unplugged_display_shows_in_status_and_connected_turns_false() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_virtual_display_reports_what_it_shows() {
-    let bus = Bus::session();
-    let config = bus.file("station.toml", support::DEFAULT_CONFIG);
-    let _daemon = Daemon::start(&bus, &config, &[]).await;
-    let conn = bus.connect().await;
-    let braille = BrailleProxy::new(&conn).await.unwrap();
-    let mut changed = braille
-        .inner()
-        .receive_signal("CellsChanged")
-        .await
-        .unwrap();
+    let (_bus, _daemon, braille, mut changed) = start_virtual().await;
     braille
         .show("The cat and the dog.", Dict::new())
         .await
@@ -329,16 +340,7 @@ async fn a_replugged_display_is_found_within_two_seconds_showing_the_same() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_shows_for_its_timeout_then_the_text_comes_back() {
-    let bus = Bus::session();
-    let config = bus.file("station.toml", support::DEFAULT_CONFIG);
-    let _daemon = Daemon::start(&bus, &config, &[]).await;
-    let conn = bus.connect().await;
-    let braille = BrailleProxy::new(&conn).await.unwrap();
-    let mut changed = braille
-        .inner()
-        .receive_signal("CellsChanged")
-        .await
-        .unwrap();
+    let (_bus, _daemon, braille, mut changed) = start_virtual().await;
     let text = "The library opens at nine.";
     braille.show(text, Dict::new()).await.unwrap();
     let shown = layout(text, Lang::En).lines()[0].cells.clone();

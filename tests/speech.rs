@@ -122,16 +122,7 @@ async fn kazakh_speech_is_heard_and_words_are_reported_in_the_callers_text() {
         daemon.log_text()
     );
     assert_eq!(heard.completed, Some(true));
-    let words: Vec<String> = heard
-        .words
-        .iter()
-        .map(|(s, e)| {
-            text.chars()
-                .skip(*s as usize)
-                .take((e - s) as usize)
-                .collect()
-        })
-        .collect();
+    let words = spoken(text, &heard.words);
     assert_eq!(words, vec!["Абай", "Құнанбайұлы", "ұлы", "ақын"]);
     let loud = loud_seconds(&samples);
     assert!(
@@ -502,16 +493,7 @@ async fn a_speech_dispatcher_voice_speaks_through_it_with_word_marks() {
     let samples = recording.finish();
     assert!(heard.started, "{heard:?}\n{}", warnings(&daemon));
     assert_eq!(heard.completed, Some(true));
-    let words: Vec<String> = heard
-        .words
-        .iter()
-        .map(|(s, e)| {
-            text.chars()
-                .skip(*s as usize)
-                .take((e - s) as usize)
-                .collect()
-        })
-        .collect();
+    let words = spoken(text, &heard.words);
     assert_eq!(words, vec!["Лев", "Толстой", "написал", "роман."]);
     let loud = loud_seconds(&samples);
     assert!(loud > 0.8, "{loud} s heard from Speech Dispatcher");
@@ -566,6 +548,19 @@ async fn a_hung_speech_dispatcher_falls_back_to_espeak_and_says_so() {
         reason.starts_with("Speech Dispatcher не отвечает"),
         "{reason}"
     );
+}
+
+/// The caller's words that Word signals pointed at.
+fn spoken(text: &str, words: &[(u32, u32)]) -> Vec<String> {
+    words
+        .iter()
+        .map(|(s, e)| {
+            text.chars()
+                .skip(*s as usize)
+                .take((e - s) as usize)
+                .collect()
+        })
+        .collect()
 }
 
 /// RMS of each 10 ms window.
@@ -657,16 +652,7 @@ async fn a_mixed_kazakh_and_russian_sentence_switches_voices_at_the_sink() {
     eprintln!("likeness: right {r:.2}, all-ru {wr:.2}, all-kk {wk:.2}");
 
     // The words of both runs map to the caller's text.
-    let words: Vec<String> = heard
-        .words
-        .iter()
-        .map(|(s, e)| {
-            text.chars()
-                .skip(*s as usize)
-                .take((e - s) as usize)
-                .collect()
-        })
-        .collect();
+    let words = spoken(&text, &heard.words);
     assert_eq!(
         words,
         vec![
